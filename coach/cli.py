@@ -1,0 +1,123 @@
+"""The ``candor`` command line.
+
+Run ``candor --help``. Commands:
+
+- ``candor models``: the built-in models and the active one; ``candor models prepare`` readies
+  the built-in weights (run by ``make run``).
+- ``candor chat``: a plain streaming chat in the terminal; ``--once PROMPT`` prints one reply.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from coach.config import ModelSettings
+from coach.errors import CandorError
+from coach.llm import builtin
+
+
+class CandorGroup(click.Group):
+    """Turns :class:`CandorError` into a one-line message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CandorError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=CandorGroup)
+@click.version_option(package_name="candor-coach")
+def cli() -> None:
+    """Candor: practise honest selling and interviewing."""
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+@click.pass_context
+def models(ctx: click.Context, model: str | None) -> None:
+    """List the built-in models and show the active one."""
+    if ctx.invoked_subcommand:
+        return
+    active = ModelSettings.from_env(model)
+    click.echo("Built-in models (offline, provider 'local'):")
+    for spec in builtin.BUILTIN_MODELS.values():
+        mark = "*" if spec.model_string == active.model else " "
+        click.echo(f" {mark} {spec.model_string:<30} {spec.description}")
+    where = f" at {active.api_base}" if active.api_base else ""
+    click.echo(f"Active model: {active.model}{where}")
+
+
+@models.command()
+@click.argument("model", required=False)
+def prepare(model: str | None) -> None:
+    """Ready a built-in model's weights (default: the active model, if built in)."""
+    name = model or ModelSettings.from_env().model
+    if not name.startswith(f"{builtin.PROVIDER}/") and model is None:
+        click.echo(f"The active model {name} is not built in; nothing to prepare.")
+        return
+    spec = builtin.builtin_model(name)
+
+    def progress(done: int, total: int, label: str) -> None:
+        click.echo(f"  [{done:>2}/{total}] {label}", err=True)
+
+    click.echo(f"Preparing {spec.model_string} ...", err=True)
+    path = spec.weights_path(progress)
+    click.echo(f"{spec.model_string} is ready: {path}")
+
+
+@cli.command()
+@click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+@click.option("--api-base", help="Base URL of an OpenAI-compatible server; default: "
+              "CANDOR_API_BASE.")
+@click.option("--once", "prompt", metavar="PROMPT", help="Print one reply to PROMPT and exit.")
+@click.option("--resume", metavar="ID", help="Continue a stored chat session.")
+@click.option("--max-tokens", type=click.IntRange(1, 32_768), default=512, show_default=True)
+def chat(
+    model: str | None, api_base: str | None, prompt: str | None, resume: str | None,
+    max_tokens: int,
+) -> None:
+    """Chat with a model in the terminal. Every turn is stored; /quit ends the chat."""
+    from coach import llm
+    from coach.chat import ChatSession
+    from coach.store import Store
+
+    settings = ModelSettings.from_env(model, api_base)
+    llm.check(settings)
+    store = Store()
+    session = (
+        ChatSession.resume(store, resume, settings) if resume
+        else ChatSession.start(store, settings, title=(prompt or "")[:80])
+    )
+    if prompt is not None:
+        _say(session, prompt, max_tokens)
+        return
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(f"Chatting with {settings.model} (session {session.record.id}). /quit ends.")
+    while True:
+        if interactive:
+            click.echo("you> ", nl=False)
+        line = sys.stdin.readline()
+        if not line or line.strip() in {"/quit", "/exit"}:
+            break
+        if line.strip():
+            _say(session, line, max_tokens)
+    if interactive:
+        click.echo(f"Saved as session {session.record.id}.")
+
+
+def _say(session: Any, text: str, max_tokens: int) -> None:
+    for piece in session.send(text, max_tokens=max_tokens):
+        click.echo(piece, nl=False)
+        sys.stdout.flush()
+    click.echo()
+
+
+def main() -> None:
+    """Entry point of the ``candor`` console script."""
+    cli(prog_name="candor")

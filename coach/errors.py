@@ -1,0 +1,54 @@
+"""The errors Candor shows to people.
+
+Every error meant for a user is a :class:`CandorError`. Its message says what is wrong and, where
+it can, which setting or file to change. The edges convert them: the CLI prints the message and
+exits non-zero, the UI shows it with ``st.error``. Anything else is a bug and is allowed to raise.
+"""
+
+from __future__ import annotations
+
+
+class CandorError(Exception):
+    """Base class for errors that are shown to the user as a message, not a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(CandorError):
+    """A setting is missing or invalid (an env var, a model string, a path)."""
+
+    exit_code = 2
+
+
+class InputError(CandorError):
+    """Something the user typed or uploaded cannot be used."""
+
+    exit_code = 2
+
+
+class ModelError(CandorError):
+    """A model could not be reached or did not answer."""
+
+
+class ModelNotFoundError(ModelError, ConfigError):
+    """The model string names no model that Candor or the provider knows."""
+
+    exit_code = 2
+
+
+class ModelAuthError(ModelError, ConfigError):
+    """The provider needs an API key that is missing or was refused."""
+
+    exit_code = 2
+
+
+class ModelUnavailableError(ModelError):
+    """The provider could not be reached, timed out, or failed on its side."""
+
+
+class ModelWeightsError(ModelError):
+    """The built-in model's weights are missing, incomplete or corrupt."""
+
+
+class StorageError(CandorError):
+    """The database could not be opened or written."""

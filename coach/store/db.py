@@ -1,0 +1,174 @@
+"""The database: SQLite in ``CANDOR_HOME`` by default, PostgreSQL through ``CANDOR_DB_URL``.
+
+Every write commits before it returns, so a turn that :meth:`Store.add_turn` has returned
+survives a crash of the process a moment later. SQLite runs in WAL mode, so the UI and the CLI
+can read while the other writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from coach import config
+from coach.errors import InputError, StorageError
+from coach.store.migrations import migrate
+from coach.store.records import Role, SessionRecord, TurnRecord, TurnStatus
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without a ``user:password@`` part, so credentials never reach the database."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Store:
+    """Sessions and turns, in whichever database the URL names."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or config.db_url()
+        try:
+            self.engine: Engine = sa.create_engine(self.url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StorageError(
+                f"Cannot use the database URL in CANDOR_DB_URL ({redact_url(self.url)}): {exc}"
+            ) from exc
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self._begin() as conn:
+            self.applied = migrate(conn, now)
+        meta = sa.MetaData()
+        with self._begin() as conn:
+            meta.reflect(conn, only=["sessions", "turns"])
+        self.sessions = meta.tables["sessions"]
+        self.turns = meta.tables["turns"]
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageError(f"The database at {redact_url(self.url)} failed: {exc}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # sessions
+
+    def create_session(
+        self, kind: str = "chat", title: str = "", model: str | None = None,
+        api_base: str | None = None,
+    ) -> SessionRecord:
+        """A new, empty session, committed."""
+        stamp = now()
+        values = {
+            "id": uuid.uuid4().hex, "kind": kind, "title": title, "model": model,
+            "api_base": redact_url(api_base), "created_at": stamp, "updated_at": stamp,
+        }
+        with self._begin() as conn:
+            conn.execute(self.sessions.insert().values(**values))
+        return SessionRecord(**values)
+
+    def session(self, session_id: str) -> SessionRecord:
+        """The session with this id, or an :class:`InputError` naming it."""
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.select(self.sessions).where(self.sessions.c.id == session_id)
+            ).mappings().first()
+        if row is None:
+            raise InputError(f"There is no session with id '{session_id}'.")
+        return self._session(row)
+
+    def list_sessions(self, limit: int = 100) -> list[SessionRecord]:
+        """The most recently active sessions first."""
+        with self._begin() as conn:
+            rows = conn.execute(
+                sa.select(self.sessions).order_by(self.sessions.c.updated_at.desc()).limit(limit)
+            ).mappings().all()
+        return [self._session(r) for r in rows]
+
+    @staticmethod
+    def _session(row: Any) -> SessionRecord:
+        data = dict(row)
+        data["created_at"] = _utc(data["created_at"])
+        data["updated_at"] = _utc(data["updated_at"])
+        return SessionRecord(**data)
+
+    # turns
+
+    def add_turn(
+        self, session_id: str, role: Role, text: str, *, speaker: str | None = None,
+        model: str | None = None, prompt_tokens: int | None = None,
+        completion_tokens: int | None = None, ttft_ms: int | None = None,
+        latency_ms: int | None = None, status: TurnStatus = "complete",
+    ) -> TurnRecord:
+        """Append a turn to the session and commit it before returning."""
+        stamp = now()
+        with self._begin() as conn:
+            seq = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.max(self.turns.c.seq), 0) + 1).where(
+                    self.turns.c.session_id == session_id
+                )
+            ).scalar_one()
+            values = {
+                "session_id": session_id, "seq": seq, "role": role, "speaker": speaker,
+                "text": text, "model": model, "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens, "ttft_ms": ttft_ms,
+                "latency_ms": latency_ms, "status": status, "created_at": stamp,
+            }
+            turn_id = conn.execute(self.turns.insert().values(**values)).inserted_primary_key[0]
+            conn.execute(
+                self.sessions.update()
+                .where(self.sessions.c.id == session_id)
+                .values(updated_at=stamp)
+            )
+        return TurnRecord(id=int(turn_id), **values)
+
+    def turns_of(self, session_id: str) -> list[TurnRecord]:
+        """The session's turns in order."""
+        with self._begin() as conn:
+            rows = conn.execute(
+                sa.select(self.turns)
+                .where(self.turns.c.session_id == session_id)
+                .order_by(self.turns.c.seq)
+            ).mappings().all()
+        result = []
+        for row in rows:
+            data = dict(row)
+            data["created_at"] = _utc(data["created_at"])
+            result.append(TurnRecord(**data))
+        return result

@@ -1,0 +1,1 @@
+"""Persona and scenario cards and their loader (built in a later issue)."""
