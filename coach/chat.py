@@ -38,7 +38,10 @@ class ChatSession:
 
     @classmethod
     def start(
-        cls, store: Store, settings: ModelSettings, title: str = "",
+        cls,
+        store: Store,
+        settings: ModelSettings,
+        title: str = "",
         system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     ) -> ChatSession:
         """A new session, stored before anything is said."""
@@ -73,8 +76,7 @@ class ChatSession:
             raise InputError("The message is empty.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InputError(
-                f"The message is {len(text):,} characters long; the limit is "
-                f"{MAX_MESSAGE_CHARS:,}."
+                f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}."
             )
         llm.check(self.settings)
         self.turns.append(self.store.add_turn(self.record.id, "user", text))
@@ -90,8 +92,11 @@ class ChatSession:
             if received:
                 self.turns.append(
                     self.store.add_turn(
-                        self.record.id, "assistant", "".join(received),
-                        model=self.settings.model, status="incomplete",
+                        self.record.id,
+                        "assistant",
+                        "".join(received),
+                        model=self.settings.model,
+                        status="incomplete",
                     )
                 )
             raise
@@ -99,8 +104,12 @@ class ChatSession:
         assert reply is not None
         self.turns.append(
             self.store.add_turn(
-                self.record.id, "assistant", reply.text, model=reply.model,
-                prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens,
+                self.record.id,
+                "assistant",
+                reply.text,
+                model=reply.model,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
                 ttft_ms=None if reply.ttft_s is None else round(reply.ttft_s * 1000),
                 latency_ms=round(reply.latency_s * 1000),
             )

@@ -72,13 +72,17 @@ def prepare(model: str | None) -> None:
 
 @cli.command()
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
-@click.option("--api-base", help="Base URL of an OpenAI-compatible server; default: "
-              "CANDOR_API_BASE.")
+@click.option(
+    "--api-base", help="Base URL of an OpenAI-compatible server; default: CANDOR_API_BASE."
+)
 @click.option("--once", "prompt", metavar="PROMPT", help="Print one reply to PROMPT and exit.")
 @click.option("--resume", metavar="ID", help="Continue a stored chat session.")
 @click.option("--max-tokens", type=click.IntRange(1, 32_768), default=512, show_default=True)
 def chat(
-    model: str | None, api_base: str | None, prompt: str | None, resume: str | None,
+    model: str | None,
+    api_base: str | None,
+    prompt: str | None,
+    resume: str | None,
     max_tokens: int,
 ) -> None:
     """Chat with a model in the terminal. Every turn is stored; /quit ends the chat."""
@@ -90,7 +94,8 @@ def chat(
     llm.check(settings)
     store = Store()
     session = (
-        ChatSession.resume(store, resume, settings) if resume
+        ChatSession.resume(store, resume, settings)
+        if resume
         else ChatSession.start(store, settings, title=(prompt or "")[:80])
     )
     if prompt is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +30,16 @@ from coach.errors import (  # noqa: E402
     ModelNotFoundError,
     ModelUnavailableError,
 )
-from coach.llm import builtin  # noqa: E402
+from coach.llm import builtin, runtime  # noqa: E402
 from coach.llm.context import Message, trim_middle  # noqa: E402
 from coach.llm.provider import LocalProvider, text_of  # noqa: E402
+from coach.llm.weights import Progress  # noqa: E402
 
 litellm.telemetry = False
 litellm.suppress_debug_info = True
+# litellm hands every streamed chunk to a logging thread; with no callbacks configured that is
+# pure overhead, and the thread competes with llama.cpp for the CPU.
+litellm.disable_streaming_logging = True
 
 DEFAULT_CONTEXT = 8192
 """Context window assumed for a model litellm knows nothing about."""
@@ -92,6 +97,13 @@ def check(settings: ModelSettings) -> None:
             f"The model '{settings.model}' (CANDOR_MODEL) needs {', '.join(missing)}. "
             "Set it in the environment or in .streamlit/secrets.toml."
         )
+
+
+def prepare(settings: ModelSettings, progress: Progress | None = None) -> None:
+    """Check the settings and, for a built-in model, ready its weights and load it."""
+    check(settings)
+    if provider_of(settings) == builtin.PROVIDER:
+        runtime.load(builtin.builtin_model(settings.model), progress)
 
 
 def context_window(settings: ModelSettings) -> int:
@@ -154,7 +166,8 @@ class ChatStream:
         finish: str | None = None
         with translated_errors(self.settings):
             stream = litellm.completion(
-                **_request(self.messages, self.settings, self.params), stream=True,
+                **_request(self.messages, self.settings, self.params),
+                stream=True,
                 stream_options={"include_usage": True},
             )
             for chunk in stream:
@@ -229,22 +242,18 @@ def _request(messages: Sequence[Message], settings: ModelSettings, params: dict)
     return request
 
 
-class translated_errors:
-    """Context manager: litellm's exceptions become :mod:`coach.errors` types."""
-
-    def __init__(self, settings: ModelSettings) -> None:
-        self.settings = settings
-
-    def __enter__(self) -> translated_errors:
-        return self
-
-    def __exit__(self, kind: type | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, CandorError) or not isinstance(exc, Exception):
-            return False
+@contextmanager
+def translated_errors(settings: ModelSettings) -> Iterator[None]:
+    """litellm's exceptions, raised inside the block, come out as :mod:`coach.errors` types."""
+    try:
+        yield
+    except CandorError:
+        raise
+    except Exception as exc:
         cause = _candor_cause(exc)
         if cause is not None:
             raise cause from exc
-        raise _translate(exc, self.settings) from exc
+        raise _translate(exc, settings) from exc
 
 
 def _candor_cause(exc: BaseException) -> CandorError | None:
@@ -260,6 +269,10 @@ def _candor_cause(exc: BaseException) -> CandorError | None:
 
 
 def _translate(exc: Exception, settings: ModelSettings) -> CandorError:
+    # litellm wraps errors raised inside a stream (MidStreamFallbackError); judge the original.
+    inner = getattr(exc, "original_exception", None)
+    if isinstance(inner, Exception) and inner is not exc:
+        return _translate(inner, settings)
     where = f"'{settings.model}'" + (f" at {settings.api_base}" if settings.api_base else "")
     detail = text_of(getattr(exc, "message", None) or str(exc)).splitlines()[0][:300]
     if isinstance(exc, litellm.AuthenticationError):
@@ -275,12 +288,15 @@ def _translate(exc: Exception, settings: ModelSettings) -> CandorError:
     if isinstance(exc, litellm.RateLimitError):
         return ModelUnavailableError(f"The model {where} is rate-limited; retry later: {detail}")
     if isinstance(
-        exc, litellm.APIConnectionError | litellm.InternalServerError | litellm.ServiceUnavailableError
+        exc,
+        litellm.APIConnectionError | litellm.InternalServerError | litellm.ServiceUnavailableError,
     ):
-        return ModelUnavailableError(
-            f"Could not reach the model {where}; check CANDOR_API_BASE and that the server "
-            f"is running: {detail}"
+        hint = (
+            "check CANDOR_API_BASE and that the server is running"
+            if settings.api_base
+            else "check the network and the provider's status"
         )
+        return ModelUnavailableError(f"Could not reach the model {where}; {hint}: {detail}")
     if isinstance(exc, litellm.BadRequestError):
         return ModelError(f"The model {where} rejected the request: {detail}")
     if isinstance(exc, litellm.APIError):

@@ -64,16 +64,26 @@ class LocalProvider(CustomLLM):
         return pieces, stats
 
     def completion(  # type: ignore[override]
-        self, model: str, messages: list, model_response: ModelResponse, optional_params: dict,
+        self,
+        model: str,
+        messages: list,
+        model_response: ModelResponse,
+        optional_params: dict,
         **kwargs: Any,
     ) -> ModelResponse:
         pieces, stats = self._run(model, messages, optional_params)
         text = "".join(pieces)
-        model_response.choices[0].message.content = text  # type: ignore[union-attr]
-        model_response.choices[0].finish_reason = stats.finish_reason
+        choice: Any = model_response.choices[0]
+        choice.message.content = text
+        choice.finish_reason = stats.finish_reason
         model_response.model = f"local/{builtin_model(model).name}"
         model_response.created = int(time.time())
-        model_response.usage = litellm.Usage(**_usage(stats))  # type: ignore[attr-defined]
+        usage = _usage(stats)
+        model_response.usage = litellm.Usage(  # type: ignore[attr-defined]
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+            total_tokens=usage["total_tokens"],
+        )
         return model_response
 
     def streaming(  # type: ignore[override]
@@ -82,17 +92,28 @@ class LocalProvider(CustomLLM):
         pieces, stats = self._run(model, messages, optional_params)
         for piece in pieces:
             yield GenericStreamingChunk(
-                text=piece, is_finished=False, finish_reason="", usage=None, index=0,
+                text=piece,
+                is_finished=False,
+                finish_reason="",
+                usage=None,
+                index=0,
                 tool_use=None,
             )
         yield GenericStreamingChunk(
-            text="", is_finished=True, finish_reason=stats.finish_reason,
+            text="",
+            is_finished=True,
+            finish_reason=stats.finish_reason,
             usage=_usage(stats),  # type: ignore[typeddict-item]
-            index=0, tool_use=None,
+            index=0,
+            tool_use=None,
         )
 
     async def acompletion(  # type: ignore[override]
-        self, model: str, messages: list, model_response: ModelResponse, optional_params: dict,
+        self,
+        model: str,
+        messages: list,
+        model_response: ModelResponse,
+        optional_params: dict,
         **kwargs: Any,
     ) -> ModelResponse:
         return await asyncio.to_thread(

@@ -66,7 +66,7 @@ class LoadedModel:
 
     def prompt_tokens(self, messages: Sequence[dict[str, str]]) -> list[int]:
         """The token ids of the rendered chat prompt, ending with the assistant's cue."""
-        rendered = self.formatter(messages=list(messages))
+        rendered = self.formatter(messages=list(messages))  # type: ignore[arg-type]
         return self.llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=False, special=True)
 
     def generate(
@@ -139,8 +139,9 @@ class LoadedModel:
             produced.append(token)
             stats.completion_tokens = len(produced)
             text += decoder.decode(piece)
-            cut = min((i for s in stop if (i := text.find(s, max(0, sent - len(s)))) >= 0),
-                      default=-1)
+            cut = min(
+                (i for s in stop if (i := text.find(s, max(0, sent - len(s)))) >= 0), default=-1
+            )
             if cut >= 0:
                 text = text[:cut]
                 stats.finish_reason = "stop"

@@ -34,6 +34,9 @@ class FakeModel(CustomLLM):
     on_call: Callable[[list[dict[str, Any]]], None] | None = None
     """Called with the messages before the reply is produced (e.g. to inspect the DB)."""
     fail_with: Exception | None = None
+    """Raised instead of replying; with ``fail_after``, raised mid-stream instead."""
+    fail_after: int | None = None
+    """Number of streamed pieces sent before ``fail_with`` is raised."""
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -47,16 +50,20 @@ class FakeModel(CustomLLM):
         self.params.append(dict(optional_params))
         if self.on_call:
             self.on_call(messages)
-        if self.fail_with is not None:
+        if self.fail_with is not None and self.fail_after is None:
             raise self.fail_with
         return self.replies.pop(0) if self.replies else self.default
 
     def completion(  # type: ignore[override]
-        self, model: str, messages: list, model_response: ModelResponse, optional_params: dict,
+        self,
+        model: str,
+        messages: list,
+        model_response: ModelResponse,
+        optional_params: dict,
         **kwargs: Any,
     ) -> ModelResponse:
         text = self._reply(messages, optional_params)
-        model_response.choices[0].message.content = text  # type: ignore[union-attr]
+        model_response.choices[0].message.content = text
         model_response.usage = litellm.Usage(  # type: ignore[attr-defined]
             prompt_tokens=7, completion_tokens=len(text.split()), total_tokens=7
         )
@@ -67,21 +74,32 @@ class FakeModel(CustomLLM):
     ) -> Iterator[GenericStreamingChunk]:
         text = self._reply(messages, optional_params)
         pieces = re.findall(r"\S+\s*|\s+", text)
-        for piece in pieces:
+        for sent, piece in enumerate(pieces):
+            if self.fail_with is not None and sent == self.fail_after:
+                raise self.fail_with
             time.sleep(0.001)
             yield GenericStreamingChunk(
-                text=piece, is_finished=False, finish_reason="", usage=None, index=0,
+                text=piece,
+                is_finished=False,
+                finish_reason="",
+                usage=None,
+                index=0,
                 tool_use=None,
             )
         yield GenericStreamingChunk(
-            text="", is_finished=True, finish_reason="stop", index=0, tool_use=None,
-            usage={  # type: ignore[typeddict-item]
-                "prompt_tokens": 7, "completion_tokens": len(pieces),
+            text="",
+            is_finished=True,
+            finish_reason="stop",
+            index=0,
+            tool_use=None,
+            usage={
+                "prompt_tokens": 7,
+                "completion_tokens": len(pieces),
                 "total_tokens": 7 + len(pieces),
             },
         )
 
-    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         return self.completion(*args, **kwargs)
 
     async def astreaming(  # type: ignore[override]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -22,6 +23,7 @@ from coach import config
 from coach.errors import InputError, StorageError
 from coach.store.migrations import migrate
 from coach.store.records import Role, SessionRecord, TurnRecord, TurnStatus
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -90,25 +92,35 @@ class Store:
     # sessions
 
     def create_session(
-        self, kind: str = "chat", title: str = "", model: str | None = None,
+        self,
+        kind: str = "chat",
+        title: str = "",
+        model: str | None = None,
         api_base: str | None = None,
     ) -> SessionRecord:
         """A new, empty session, committed."""
         stamp = now()
-        values = {
-            "id": uuid.uuid4().hex, "kind": kind, "title": title, "model": model,
-            "api_base": redact_url(api_base), "created_at": stamp, "updated_at": stamp,
-        }
+        record = SessionRecord(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            title=title,
+            model=model,
+            api_base=redact_url(api_base),
+            created_at=stamp,
+            updated_at=stamp,
+        )
         with self._begin() as conn:
-            conn.execute(self.sessions.insert().values(**values))
-        return SessionRecord(**values)
+            conn.execute(self.sessions.insert().values(**asdict(record)))
+        return record
 
     def session(self, session_id: str) -> SessionRecord:
         """The session with this id, or an :class:`InputError` naming it."""
         with self._begin() as conn:
-            row = conn.execute(
-                sa.select(self.sessions).where(self.sessions.c.id == session_id)
-            ).mappings().first()
+            row = (
+                conn.execute(sa.select(self.sessions).where(self.sessions.c.id == session_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             raise InputError(f"There is no session with id '{session_id}'.")
         return self._session(row)
@@ -116,25 +128,44 @@ class Store:
     def list_sessions(self, limit: int = 100) -> list[SessionRecord]:
         """The most recently active sessions first."""
         with self._begin() as conn:
-            rows = conn.execute(
-                sa.select(self.sessions).order_by(self.sessions.c.updated_at.desc()).limit(limit)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(self.sessions)
+                    .order_by(self.sessions.c.updated_at.desc())
+                    .limit(limit)
+                )
+                .mappings()
+                .all()
+            )
         return [self._session(r) for r in rows]
 
     @staticmethod
     def _session(row: Any) -> SessionRecord:
-        data = dict(row)
-        data["created_at"] = _utc(data["created_at"])
-        data["updated_at"] = _utc(data["updated_at"])
-        return SessionRecord(**data)
+        return SessionRecord(
+            id=row["id"],
+            kind=row["kind"],
+            title=row["title"],
+            model=row["model"],
+            api_base=row["api_base"],
+            created_at=_utc(row["created_at"]) or now(),
+            updated_at=_utc(row["updated_at"]) or now(),
+        )
 
     # turns
 
     def add_turn(
-        self, session_id: str, role: Role, text: str, *, speaker: str | None = None,
-        model: str | None = None, prompt_tokens: int | None = None,
-        completion_tokens: int | None = None, ttft_ms: int | None = None,
-        latency_ms: int | None = None, status: TurnStatus = "complete",
+        self,
+        session_id: str,
+        role: Role,
+        text: str,
+        *,
+        speaker: str | None = None,
+        model: str | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        ttft_ms: int | None = None,
+        latency_ms: int | None = None,
+        status: TurnStatus = "complete",
     ) -> TurnRecord:
         """Append a turn to the session and commit it before returning."""
         stamp = now()
@@ -145,12 +176,22 @@ class Store:
                 )
             ).scalar_one()
             values = {
-                "session_id": session_id, "seq": seq, "role": role, "speaker": speaker,
-                "text": text, "model": model, "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens, "ttft_ms": ttft_ms,
-                "latency_ms": latency_ms, "status": status, "created_at": stamp,
+                "session_id": session_id,
+                "seq": seq,
+                "role": role,
+                "speaker": speaker,
+                "text": text,
+                "model": model,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "ttft_ms": ttft_ms,
+                "latency_ms": latency_ms,
+                "status": status,
+                "created_at": stamp,
             }
-            turn_id = conn.execute(self.turns.insert().values(**values)).inserted_primary_key[0]
+            inserted = conn.execute(self.turns.insert().values(**values)).inserted_primary_key
+            assert inserted is not None
+            turn_id = inserted[0]
             conn.execute(
                 self.sessions.update()
                 .where(self.sessions.c.id == session_id)
@@ -161,11 +202,15 @@ class Store:
     def turns_of(self, session_id: str) -> list[TurnRecord]:
         """The session's turns in order."""
         with self._begin() as conn:
-            rows = conn.execute(
-                sa.select(self.turns)
-                .where(self.turns.c.session_id == session_id)
-                .order_by(self.turns.c.seq)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(self.turns)
+                    .where(self.turns.c.session_id == session_id)
+                    .order_by(self.turns.c.seq)
+                )
+                .mappings()
+                .all()
+            )
         result = []
         for row in rows:
             data = dict(row)

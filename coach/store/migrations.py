@@ -34,7 +34,9 @@ def m001_sessions_and_turns(conn: Connection) -> None:
         meta,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "session_id", sa.String(32), sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+            "session_id",
+            sa.String(32),
+            sa.ForeignKey("sessions.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("seq", sa.Integer, nullable=False),

@@ -1,0 +1,30 @@
+"""Candor's Streamlit app: a router over the pages in ``app_pages/``.
+
+Run it with ``make run`` (or ``streamlit run app.py``). Shared resources are prepared here once;
+pages hold UI only and call the engine in ``coach``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from coach.config import ModelSettings
+
+st.set_page_config(page_title="Candor", page_icon="🤝", layout="centered")
+
+# Keys may live in .streamlit/secrets.toml. They are copied into this process's environment,
+# where litellm looks for them, and are never written anywhere by Candor.
+try:
+    for key, value in st.secrets.items():
+        if isinstance(value, str) and (key.endswith("_API_KEY") or key.startswith("CANDOR_")):
+            os.environ.setdefault(key, value)
+except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+    pass  # no secrets file: the environment is the only source, which is the normal case
+
+if "model_settings" not in st.session_state:
+    st.session_state.model_settings = ModelSettings.from_env()
+
+page = st.navigation([st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)])
+page.run()

@@ -1,0 +1,27 @@
+"""Resources shared by every page and every user, held in ``st.cache_resource``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coach.config import ModelSettings, db_url
+from coach.store import Store
+
+
+def store() -> Store:
+    """The database named by the settings, opened and migrated once per process."""
+    return _store(db_url())
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+@st.cache_resource(show_spinner="Preparing the model (the first time takes a few seconds)…")
+def ready_model(settings: ModelSettings) -> ModelSettings:
+    """Check the model settings and load a built-in model, once per process."""
+    from coach import llm
+
+    llm.prepare(settings)
+    return settings
