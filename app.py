@@ -26,5 +26,5 @@ except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
 if "model_settings" not in st.session_state:
     st.session_state.model_settings = ModelSettings.from_env()
 
-page = st.navigation([st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)])
+page = st.navigation([st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True)])
 page.run()

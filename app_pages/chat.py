@@ -17,7 +17,7 @@ st.caption(
 )
 
 with st.sidebar:
-    if st.button("New chat", icon="➕", use_container_width=True):
+    if st.button("New chat", icon=":material/add:", use_container_width=True):
         st.session_state.chat = None
 
 try:
