@@ -19,12 +19,15 @@ st.set_page_config(page_title="Candor", page_icon="🤝", layout="centered")
 try:
     for key, value in st.secrets.items():
         if isinstance(value, str) and (key.endswith("_API_KEY") or key.startswith("CANDOR_")):
-            os.environ.setdefault(key, value)
+            if not os.environ.get(key):
+                os.environ[key] = value
 except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
     pass  # no secrets file: the environment is the only source, which is the normal case
 
 if "model_settings" not in st.session_state:
     st.session_state.model_settings = ModelSettings.from_env()
 
-page = st.navigation([st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True)])
+page = st.navigation(
+    [st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True)]
+)
 page.run()

@@ -76,3 +76,14 @@ def test_a_failing_reply_keeps_the_message(app, fake):
     assert "saved" in app.error[0].value
     (session,) = Store().list_sessions()
     assert [t.text for t in Store().turns_of(session.id)] == ["Are you still there?"]
+
+
+def test_keys_from_streamlit_secrets_are_used(monkeypatch):
+    monkeypatch.setenv("CANDOR_MODEL", "openai/gpt-4o-mini")
+    monkeypatch.setenv("OPENAI_API_KEY", "")  # restored (to unset) after the test
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["OPENAI_API_KEY"] = "sk-from-secrets"
+    app.run()
+    assert not app.exception
+    assert not app.error  # the key was found, so the model check passed
+    assert "openai/gpt-4o-mini" in app.caption[0].value
