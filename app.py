@@ -18,9 +18,9 @@ st.set_page_config(page_title="Candor", page_icon="🤝", layout="centered")
 # where litellm looks for them, and are never written anywhere by Candor.
 try:
     for key, value in st.secrets.items():
-        if isinstance(value, str) and (key.endswith("_API_KEY") or key.startswith("CANDOR_")):
-            if not os.environ.get(key):
-                os.environ[key] = value
+        wanted = key.endswith("_API_KEY") or key.startswith("CANDOR_")
+        if wanted and isinstance(value, str) and not os.environ.get(key):
+            os.environ[key] = value
 except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
     pass  # no secrets file: the environment is the only source, which is the normal case
 
