@@ -39,7 +39,7 @@ run: prepare
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: prepare
+test: prepare lint
 	$(PY) -m pytest
 
 test-fast: install
@@ -52,7 +52,7 @@ bench: prepare
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --no-error-summary
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -79,3 +79,17 @@ def test_prepare_a_builtin_model(run, smollm2):
     result = run("models", "prepare", smollm2)
     assert result.exit_code == 0
     assert "is ready" in result.output and result.output.strip().endswith(".gguf")
+
+
+def test_listing_models_does_not_import_litellm():
+    """`candor models` must answer at once; litellm takes seconds to import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from coach.cli import cli; "
+        "r = CliRunner().invoke(cli, ['models']); assert r.exit_code == 0, r.output; "
+        "print('litellm' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

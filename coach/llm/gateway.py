@@ -170,18 +170,25 @@ class ChatStream:
                 stream=True,
                 stream_options={"include_usage": True},
             )
-            for chunk in stream:
-                usage = getattr(chunk, "usage", None) or usage
-                if not chunk.choices:
-                    continue
-                choice = chunk.choices[0]
-                finish = choice.finish_reason or finish
-                piece = choice.delta.content or ""
-                if piece:
-                    if first is None:
-                        first = time.perf_counter() - start
-                    parts.append(piece)
-                    yield piece
+            try:
+                for chunk in stream:
+                    usage = getattr(chunk, "usage", None) or usage
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    finish = choice.finish_reason or finish
+                    piece = choice.delta.content or ""
+                    if piece:
+                        if first is None:
+                            first = time.perf_counter() - start
+                        parts.append(piece)
+                        yield piece
+            finally:
+                # A reader that stops early must release the provider now (a built-in model
+                # holds its lock until its generator is closed), not whenever GC runs.
+                close = getattr(getattr(stream, "completion_stream", None), "close", None)
+                if callable(close):
+                    close()
         self.reply = Reply(
             text="".join(parts),
             model=self.settings.model,
