@@ -81,8 +81,9 @@ def provider_of(settings: ModelSettings) -> str:
 def check(settings: ModelSettings) -> None:
     """Fail early, without a network call, if the model cannot be used as configured.
 
-    Checks that the model string is known, that built-in weights are present, and that the
-    provider's API key is set (unless an API base points at a server that needs none).
+    Checks that the model string names a known provider (for ``local/``, a built-in model) and
+    that the provider's API key is set, unless an API base points at a server that needs none.
+    Built-in weights are checked by :func:`prepare`, which also loads them.
     """
     provider = provider_of(settings)
     if provider == builtin.PROVIDER:
