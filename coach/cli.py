@@ -5,11 +5,14 @@ Run ``candor --help``. Commands:
 - ``candor models``: the built-in models and the active one; ``candor models prepare`` readies
   the built-in weights (run by ``make run``).
 - ``candor chat``: a plain streaming chat in the terminal; ``--once PROMPT`` prints one reply.
+- ``candor knowledge search|add|list``: search the principles and your documents, add files.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -121,6 +124,76 @@ def _say(session: Any, text: str, max_tokens: int) -> None:
         click.echo(piece, nl=False)
         sys.stdout.flush()
     click.echo()
+
+
+@cli.group()
+def knowledge() -> None:
+    """Search the principles and your documents; add documents."""
+
+
+@knowledge.command("search")
+@click.argument("query")
+@click.option(
+    "--k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many results."
+)
+@click.option(
+    "--collection",
+    "-c",
+    "names",
+    multiple=True,
+    help="Search only this collection (repeatable); default: all.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def knowledge_search(query: str, k: int, names: tuple[str, ...], fmt: str) -> None:
+    """Find the passages closest in meaning to QUERY, best first."""
+    import knowledge as kb
+
+    hits = kb.search(query, k=k, collections=list(names) or None)
+    if fmt == "json":
+        click.echo(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(f"{rank}. [{hit.score:.3f}] {hit.id}  ({hit.collection}: {hit.source})")
+        click.echo("   " + hit.text.replace("\n", "\n   "))
+
+
+@knowledge.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--collection",
+    "-c",
+    default="my-documents",
+    show_default=True,
+    help="The collection to add to, e.g. one per scenario.",
+)
+def knowledge_add(files: tuple[Path, ...], collection: str) -> None:
+    """Index FILES (.md, .txt, .pdf, .docx) so that practice and critique can use them."""
+    import knowledge as kb
+
+    def progress(done: int, total: int, label: str) -> None:
+        click.echo(f"  {label}: {done}/{total} chunks embedded", err=True)
+
+    for report in kb.add_files(files, collection, progress):
+        change = (
+            f"{report.written} written, {report.removed} removed"
+            if report.written or report.removed
+            else "unchanged"
+        )
+        click.echo(f"{report.source}: {report.chunks} chunks in '{report.collection}' ({change})")
+
+
+@knowledge.command("list")
+def knowledge_list() -> None:
+    """Show each collection with its chunk count and sources."""
+    import knowledge as kb
+
+    kb.ensure_principles()
+    for info in kb.collections():
+        click.echo(f"{info.name}: {info.chunks} chunks from {len(info.sources)} source(s)")
+        for source in info.sources:
+            click.echo(f"  - {source}")
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ Every setting has one env var and one default, so that the CLI, the UI and the t
 - ``CANDOR_MODEL``: any litellm model string. Defaults to the built-in Qwen model.
 - ``CANDOR_API_BASE``: an OpenAI-compatible base URL (vLLM, a llama.cpp server), optional.
 - ``CANDOR_DB_URL``: a SQLAlchemy URL; set it to use PostgreSQL instead of SQLite.
+- ``CANDOR_CHROMA_URL``: ``http://host:port`` of a Chroma server; default: a local index in
+  ``CANDOR_HOME/chroma``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def cache_dir() -> Path:
     path = Path(_env("CANDOR_CACHE") or platformdirs.user_cache_dir("candor")).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def chroma_url() -> str | None:
+    """``CANDOR_CHROMA_URL``: a Chroma server to use instead of the local index, if set."""
+    return _env("CANDOR_CHROMA_URL")
 
 
 def db_url() -> str:

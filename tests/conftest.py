@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-_SETTINGS = ("CANDOR_MODEL", "CANDOR_API_BASE", "CANDOR_DB_URL")
+_SETTINGS = ("CANDOR_MODEL", "CANDOR_API_BASE", "CANDOR_DB_URL", "CANDOR_CHROMA_URL")
 _KEYS = (
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
