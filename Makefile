@@ -33,6 +33,7 @@ $(STAMP): pyproject.toml Makefile
 
 prepare: install
 	$(VENV)/bin/candor models prepare local/qwen2.5-1.5b-instruct
+	$(VENV)/bin/candor knowledge prepare
 
 run: prepare
 	@echo "==> Candor on http://$(HOST):$(PORT)"

@@ -131,6 +131,22 @@ def knowledge() -> None:
     """Search the principles and your documents; add documents."""
 
 
+@knowledge.command("prepare")
+def knowledge_prepare() -> None:
+    """Ready the embedding model and index the principles (run by make run)."""
+    import knowledge as kb
+    from knowledge import embedding
+
+    def progress(done: int, total: int, label: str) -> None:
+        click.echo(f"  [{done}/{total}] {label}", err=True)
+
+    click.echo(f"Preparing the {embedding.MODEL_NAME} embedding model ...", err=True)
+    embedding.prepare(progress)
+    report = kb.ensure_principles(progress)
+    state = "indexed" if report.written else "already indexed"
+    click.echo(f"Principles and practices {state}: {report.chunks} chunks.")
+
+
 @knowledge.command("search")
 @click.argument("query")
 @click.option(

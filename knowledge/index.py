@@ -14,7 +14,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,8 @@ class Hit:
     source: str
     text: str
     score: float
-    """Cosine similarity, 1.0 for identical meaning."""
+    """Relevance, higher is better: cosine similarity plus a keyword (BM25) bonus and, for a
+    practice, half the score of its second-best chunk."""
     collection: str
     principle_id: str | None = None
     practice_id: str | None = None
@@ -260,7 +261,7 @@ def search(query: str, k: int = 5, collections: Sequence[str] | None = None) -> 
     By default every collection is searched, the principles included; the principles are
     indexed first if needed. Each collection returns its closest chunks by meaning and by
     keywords (BM25); the two are fused (:data:`KEYWORD_WEIGHT`). A practice appears once, with
-    its full passage, however many of its chunks matched.
+    its full passage, however many of its chunks matched (:data:`SECOND_CHUNK_WEIGHT`).
     """
     query = query.strip()
     if not query:
@@ -275,15 +276,22 @@ def search(query: str, k: int = 5, collections: Sequence[str] | None = None) -> 
     hits: list[Hit] = []
     for name in list(collections) if collections else _collection_names():
         hits += _search_collection(_collection(name), query, vector, k)
-    best: dict[str, Hit] = {}
+    groups: dict[str, list[Hit]] = {}
     for hit in sorted(hits, key=lambda h: h.score, reverse=True):
-        best.setdefault(f"{hit.collection}/{hit.practice_id or hit.id}", hit)
-    return list(best.values())[:k]
+        groups.setdefault(f"{hit.collection}/{hit.practice_id or hit.id}", []).append(hit)
+    merged = [
+        replace(g[0], score=g[0].score + SECOND_CHUNK_WEIGHT * (g[1].score if len(g) > 1 else 0))
+        for g in groups.values()
+    ]
+    return sorted(merged, key=lambda h: h.score, reverse=True)[:k]
 
 
 KEYWORD_WEIGHT = 0.03
 """Weight of the raw BM25 score added to cosine similarity (chosen on the retrieval evaluation,
 where 0.02-0.05 all did well)."""
+SECOND_CHUNK_WEIGHT = 0.5
+"""A practice matched by two of its chunks (its passage, its situations) outranks one matched
+by a single chunk at the same strength."""
 
 
 def _search_collection(collection: Any, query: str, vector: Any, k: int) -> list[Hit]:

@@ -18,7 +18,7 @@ _STOP = frozenset(
     """
     a about after all also am an and any are as at be been before being but by can could
     did do does doing don't for from had has have having he her here hers him his how i
-    i'd i'm i've if in into is it it's its just me more most my no nor not of off on once
+    i'd i'm i've if in into is it it's its just me more most my nor of off on once
     only or other our out over own same she should so some such than that the their them
     then there these they this those through to too under until up very was we were what
     when where which while who whom why will with would you you're your yours

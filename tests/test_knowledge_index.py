@@ -152,3 +152,12 @@ def test_chroma_server_mode(tmp_path, monkeypatch, sheet):
     # the local index under CANDOR_HOME never saw the served collection
     monkeypatch.delenv("CANDOR_CHROMA_URL")
     assert "served" not in {c.name for c in kb.collections()}
+
+
+def test_cli_prepare_indexes_the_principles_once():
+    runner = CliRunner()
+    first = runner.invoke(cli, ["knowledge", "prepare"])
+    assert first.exit_code == 0, first.output
+    assert "Principles and practices indexed:" in first.output
+    second = runner.invoke(cli, ["knowledge", "prepare"])
+    assert "already indexed" in second.output

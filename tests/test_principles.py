@@ -35,6 +35,7 @@ def test_required_practices_exist_with_examples():
         for practice in principle.practices:
             assert practice.good != practice.bad
             assert practice.looks_like and practice.name
+            assert len(practice.asks) >= 3  # situations in a user's words, for search
 
 
 def test_find_by_id():
