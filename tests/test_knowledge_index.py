@@ -161,3 +161,35 @@ def test_cli_prepare_indexes_the_principles_once():
     assert "Principles and practices indexed:" in first.output
     second = runner.invoke(cli, ["knowledge", "prepare"])
     assert "already indexed" in second.output
+
+
+def test_search_uses_no_network(tmp_path):
+    """Index the principles and search with every socket connection refused."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import socket
+        attempts = []
+        def refuse(self, address, *args, **kwargs):
+            attempts.append(address)
+            raise OSError("network blocked by test")
+        socket.socket.connect = refuse
+        socket.socket.connect_ex = refuse
+        socket.create_connection = lambda address, *a, **k: refuse(None, address)
+        import knowledge
+        hits = knowledge.search("Should I mention the feature we lack?", k=2)
+        assert hits and hits[0].principle_id, hits
+        assert not attempts, attempts
+        print("OFFLINE-OK", hits[0].id)
+        """
+    )
+    env = {**os.environ, "CANDOR_HOME": str(tmp_path / "home")}
+    env.pop("ANONYMIZED_TELEMETRY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert "OFFLINE-OK" in result.stdout, result.stderr[-2000:]
