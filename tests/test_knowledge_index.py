@@ -10,6 +10,7 @@ from coach.cli import cli
 from coach.errors import InputError
 from knowledge.documents import Document
 from tests.chroma_server import chroma_server
+from tests.offline import run_offline
 
 SHEET = """# Bright Books: bookkeeping for small bakeries
 
@@ -165,31 +166,12 @@ def test_cli_prepare_indexes_the_principles_once():
 
 def test_search_uses_no_network(tmp_path):
     """Index the principles and search with every socket connection refused."""
-    import os
-    import subprocess
-    import sys
-    import textwrap
-
-    script = textwrap.dedent(
+    run_offline(
         """
-        import socket
-        attempts = []
-        def refuse(self, address, *args, **kwargs):
-            attempts.append(address)
-            raise OSError("network blocked by test")
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = lambda address, *a, **k: refuse(None, address)
         import knowledge
         hits = knowledge.search("Should I mention the feature we lack?", k=2)
         assert hits and hits[0].principle_id, hits
-        assert not attempts, attempts
-        print("OFFLINE-OK", hits[0].id)
-        """
+        """,
+        drop_env=("ANONYMIZED_TELEMETRY",),
+        CANDOR_HOME=str(tmp_path / "home"),
     )
-    env = {**os.environ, "CANDOR_HOME": str(tmp_path / "home")}
-    env.pop("ANONYMIZED_TELEMETRY", None)
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
-    )
-    assert "OFFLINE-OK" in result.stdout, result.stderr[-2000:]

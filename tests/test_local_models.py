@@ -5,10 +5,6 @@ the default Qwen model checks that it answers coherently.
 """
 
 import asyncio
-import os
-import subprocess
-import sys
-import textwrap
 
 import litellm
 import pytest
@@ -16,6 +12,7 @@ import pytest
 from coach import llm  # noqa: F401  (registers the local provider)
 from coach.config import ModelSettings
 from coach.llm import builtin, runtime
+from tests.offline import run_offline
 
 pytestmark = pytest.mark.integration
 
@@ -99,30 +96,16 @@ def test_a_growing_conversation_only_evaluates_its_new_tokens(smollm2, monkeypat
 
 def test_no_network_is_used(smollm2):
     """Import litellm and run a completion with every socket connection refused."""
-    script = textwrap.dedent(
+    run_offline(
         f"""
-        import socket
-        attempts = []
-        def refuse(self, address, *args, **kwargs):
-            attempts.append(address)
-            raise OSError("network blocked by test")
-        socket.socket.connect = refuse
-        socket.socket.connect_ex = refuse
-        socket.create_connection = lambda address, *a, **k: refuse(None, address)
         from coach import llm
         from coach.config import ModelSettings
         reply = llm.complete([{{"role": "user", "content": "Hi"}}],
                              ModelSettings("{smollm2}"), max_tokens=5)
         assert reply.text.strip(), "no reply"
-        assert not attempts, attempts
-        print("OFFLINE-OK", reply.completion_tokens)
-        """
+        """,
+        drop_env=("LITELLM_LOCAL_MODEL_COST_MAP",),
     )
-    env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
-    )
-    assert "OFFLINE-OK" in result.stdout, result.stderr[-2000:]
 
 
 @pytest.mark.qwen
