@@ -49,6 +49,7 @@ test-fast: install
 bench: prepare
 	$(PY) bench/model_latency.py
 	$(PY) bench/retrieval.py
+	$(PY) bench/persona_turns.py
 
 eval: install
 	$(PY) tests/test_retrieval_eval.py

@@ -6,6 +6,8 @@ Run ``candor --help``. Commands:
   the built-in weights (run by ``make run``).
 - ``candor chat``: a plain streaming chat in the terminal; ``--once PROMPT`` prints one reply.
 - ``candor knowledge search|add|list``: search the principles and your documents, add files.
+- ``candor practice``: a practice call against a persona, live or from a script.
+- ``candor personas list|draft``: the persona cards, and drafting new ones from a document.
 """
 
 from __future__ import annotations
@@ -210,6 +212,173 @@ def knowledge_list() -> None:
         click.echo(f"{info.name}: {info.chunks} chunks from {len(info.sources)} source(s)")
         for source in info.sources:
             click.echo(f"  - {source}")
+
+
+def _cards(
+    persona_id: str | None,
+    persona_file: Path | None,
+    scenario_id: str | None,
+    scenario_file: Path | None,
+) -> tuple[Any, Any]:
+    from coach.errors import InputError
+    from personas import loader
+    from personas.cards import PersonaCard, ScenarioCard
+
+    if persona_file:
+        persona = loader.load_card(PersonaCard, persona_file)
+    elif persona_id:
+        persona = loader.persona(persona_id)
+    else:
+        raise InputError("Name a persona with --persona ID or --persona-file FILE.")
+    if scenario_file:
+        scenario = loader.load_card(ScenarioCard, scenario_file)
+    elif scenario_id:
+        scenario = loader.scenario(scenario_id)
+    else:
+        scenario = loader.scenario_for(persona)
+    return persona, scenario
+
+
+@cli.command()
+@click.option("--persona", "persona_id", metavar="ID", help="A persona id (candor personas list).")
+@click.option("--persona-file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--scenario", "scenario_id", metavar="ID", help="Default: the persona's own.")
+@click.option("--scenario-file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--script",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Run non-interactively: one user line per line of FILE.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+def practice(
+    persona_id: str | None,
+    persona_file: Path | None,
+    scenario_id: str | None,
+    scenario_file: Path | None,
+    script: Path | None,
+    fmt: str,
+    model: str | None,
+) -> None:
+    """Practise a call against a persona who hides what she knows and can say no."""
+    from coach.practice import PracticeSession
+    from coach.store import Store
+
+    persona, scenario = _cards(persona_id, persona_file, scenario_id, scenario_file)
+    session = PracticeSession.start(Store(), persona, scenario, ModelSettings.from_env(model))
+    turns: list[dict[str, Any]] = [
+        {"speaker": "persona", "text": persona.opening, "revealed": [], "events": []}
+    ]
+    quiet = fmt == "json"
+    if not quiet:
+        click.echo(f"{scenario.title}\n{scenario.brief}\n" if scenario.brief else scenario.title)
+        click.echo(f"{persona.name}: {persona.opening}")
+    if script:
+        lines = [ln.strip() for ln in script.read_text(encoding="utf-8").splitlines()]
+        source: Any = iter([ln for ln in lines if ln])
+    else:
+        source = _prompted_lines()
+    for line in source:
+        if line in {"/end", "/quit", "/exit"}:
+            break
+        if not quiet:
+            click.echo(f"{persona.name}: ", nl=False)
+        pieces = []
+        for piece in session.send(line):
+            pieces.append(piece)
+            if not quiet:
+                click.echo(piece, nl=False)
+        if not quiet:
+            click.echo()
+        user_turn, reply_turn = session.store.turns_of(session.record.id)[-2:]
+        turns.append(
+            {"speaker": "user", "text": line, "revealed": [], "events": [user_turn.events]}
+        )
+        turns.append(
+            {
+                "speaker": "persona",
+                "text": "".join(pieces),
+                "revealed": reply_turn.events.get("revealed", []),
+                "events": [reply_turn.events],
+            }
+        )
+        if session.ended:
+            break
+    outcome = session.end()
+    if quiet:
+        click.echo(
+            json.dumps(
+                {"session": session.record.id, "turns": turns, "outcome": outcome},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        click.echo(
+            f"-- call ended: {outcome['decision']} (ended by {outcome['ended_by']}); "
+            f"session {session.record.id}"
+        )
+
+
+def _prompted_lines() -> Any:
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            click.echo("you> ", nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line.strip()
+
+
+@cli.group()
+def personas() -> None:
+    """Persona and scenario cards: list them, draft new ones."""
+
+
+@personas.command("list")
+def personas_list() -> None:
+    """Show every persona card with its scenario, side, difficulty and fit."""
+    from personas import loader
+
+    for ident, listed in sorted(loader.personas().items()):
+        card: Any = listed.card
+        origin = "built-in" if listed.builtin else "yours"
+        click.echo(
+            f"{ident:<28} {card.kind:<11} {card.difficulty:<6} {card.fit.verdict:<7} "
+            f"{card.scenario or '-':<28} {origin}"
+        )
+
+
+@personas.command("draft")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A product sheet or job description (.md, .txt, .pdf, .docx).",
+)
+@click.option(
+    "--other",
+    default="",
+    help="One line about the other side, e.g. 'a skeptical bakery owner with four staff'.",
+)
+@click.option(
+    "--mode", type=click.Choice(["sales", "interview"]), default="sales", show_default=True
+)
+@click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+def personas_draft(source: Path, other: str, mode: str, model: str | None) -> None:
+    """Draft a persona and a scenario card from a document, validate and save them."""
+    from coach.persona_builder import draft
+    from knowledge.documents import read_document
+
+    document = read_document(source)
+    result = draft(document.text, other, mode, ModelSettings.from_env(model))
+    click.echo(f"Drafted persona '{result.persona.id}' -> {result.persona_path}")
+    click.echo(f"Drafted scenario '{result.scenario.id}' -> {result.scenario_path}")
 
 
 def main() -> None:

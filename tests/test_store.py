@@ -18,7 +18,18 @@ from coach.store.migrations import MIGRATIONS
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
-    "sessions": {"id", "kind", "title", "model", "api_base", "created_at", "updated_at"},
+    "sessions": {
+        "id",
+        "kind",
+        "title",
+        "model",
+        "api_base",
+        "created_at",
+        "updated_at",
+        "persona_id",
+        "scenario_id",
+        "outcome",
+    },
     "turns": {
         "id",
         "session_id",
@@ -33,6 +44,7 @@ EXPECTED_COLUMNS = {
         "latency_ms",
         "status",
         "created_at",
+        "events",
     },
 }
 

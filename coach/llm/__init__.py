@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         register_provider,
         stream_chat,
         unregister_provider,
+        warm,
     )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "register_provider",
     "stream_chat",
     "unregister_provider",
+    "warm",
 ]
 
 

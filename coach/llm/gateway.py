@@ -107,6 +107,15 @@ def prepare(settings: ModelSettings, progress: Progress | None = None) -> None:
         runtime.load(builtin.builtin_model(settings.model), progress)
 
 
+def warm(messages: Sequence[Message], settings: ModelSettings) -> None:
+    """Have a built-in model evaluate ``messages`` now, so the next turn reuses the prefix.
+
+    A long system prompt then costs nothing on the first turn. Other providers: no-op.
+    """
+    if provider_of(settings) == builtin.PROVIDER:
+        complete(messages, settings, max_tokens=1)
+
+
 def context_window(settings: ModelSettings) -> int:
     """How many tokens the model accepts in one prompt."""
     if provider_of(settings) == builtin.PROVIDER:

@@ -7,6 +7,7 @@ can read while the other writes.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,6 +98,8 @@ class Store:
         title: str = "",
         model: str | None = None,
         api_base: str | None = None,
+        persona_id: str | None = None,
+        scenario_id: str | None = None,
     ) -> SessionRecord:
         """A new, empty session, committed."""
         stamp = now()
@@ -108,10 +111,21 @@ class Store:
             api_base=redact_url(api_base),
             created_at=stamp,
             updated_at=stamp,
+            persona_id=persona_id,
+            scenario_id=scenario_id,
         )
         with self._begin() as conn:
-            conn.execute(self.sessions.insert().values(**asdict(record)))
+            conn.execute(self.sessions.insert().values(**{**asdict(record), "outcome": None}))
         return record
+
+    def set_outcome(self, session_id: str, outcome: dict[str, Any]) -> None:
+        """Record how a practice call ended."""
+        with self._begin() as conn:
+            conn.execute(
+                self.sessions.update()
+                .where(self.sessions.c.id == session_id)
+                .values(outcome=json.dumps(outcome), updated_at=now())
+            )
 
     def session(self, session_id: str) -> SessionRecord:
         """The session with this id, or an :class:`InputError` naming it."""
@@ -149,6 +163,9 @@ class Store:
             api_base=row["api_base"],
             created_at=_utc(row["created_at"]) or now(),
             updated_at=_utc(row["updated_at"]) or now(),
+            persona_id=row["persona_id"],
+            scenario_id=row["scenario_id"],
+            outcome=json.loads(row["outcome"]) if row["outcome"] else None,
         )
 
     # turns
@@ -166,6 +183,7 @@ class Store:
         ttft_ms: int | None = None,
         latency_ms: int | None = None,
         status: TurnStatus = "complete",
+        events: dict[str, Any] | None = None,
     ) -> TurnRecord:
         """Append a turn to the session and commit it before returning."""
         stamp = now()
@@ -188,6 +206,7 @@ class Store:
                 "latency_ms": latency_ms,
                 "status": status,
                 "created_at": stamp,
+                "events": json.dumps(events) if events else None,
             }
             inserted = conn.execute(self.turns.insert().values(**values)).inserted_primary_key
             assert inserted is not None
@@ -197,7 +216,7 @@ class Store:
                 .where(self.sessions.c.id == session_id)
                 .values(updated_at=stamp)
             )
-        return TurnRecord(id=int(turn_id), **values)
+        return TurnRecord(id=int(turn_id), **{**values, "events": events or {}})
 
     def turns_of(self, session_id: str) -> list[TurnRecord]:
         """The session's turns in order."""
@@ -215,5 +234,6 @@ class Store:
         for row in rows:
             data = dict(row)
             data["created_at"] = _utc(data["created_at"])
+            data["events"] = json.loads(data["events"]) if data["events"] else {}
             result.append(TurnRecord(**data))
         return result

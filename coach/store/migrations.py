@@ -55,8 +55,20 @@ def m001_sessions_and_turns(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def m002_practice_events(conn: Connection) -> None:
+    """Practice calls: which persona and scenario, how it ended, and each turn's events."""
+    for statement in (
+        "ALTER TABLE sessions ADD COLUMN persona_id TEXT",
+        "ALTER TABLE sessions ADD COLUMN scenario_id TEXT",
+        "ALTER TABLE sessions ADD COLUMN outcome TEXT",
+        "ALTER TABLE turns ADD COLUMN events TEXT",
+    ):
+        conn.execute(sa.text(statement))
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_sessions_and_turns", m001_sessions_and_turns),
+    ("m002_practice_events", m002_practice_events),
 ]
 
 _applied = sa.Table(

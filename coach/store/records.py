@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 TurnStatus = Literal["complete", "incomplete"]
@@ -21,6 +21,10 @@ class SessionRecord:
     api_base: str | None
     created_at: datetime
     updated_at: datetime
+    persona_id: str | None = None
+    scenario_id: str | None = None
+    outcome: dict[str, Any] | None = None
+    """How a practice call ended: ``{"decision": ..., "ended_by": ...}``."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class TurnRecord:
     latency_ms: int | None = None
     status: TurnStatus = "complete"
     created_at: datetime | None = None
+    events: dict[str, Any] = field(default_factory=dict)
+    """What the director read and decided on this turn (practice calls)."""
 
     def as_message(self) -> dict[str, str]:
         """The turn as a chat message for a model."""

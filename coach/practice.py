@@ -1,0 +1,219 @@
+"""A practice call: the user against a persona who hides what she knows and can say no.
+
+The engine API that the CLI and the UI share: :meth:`PracticeSession.start` from a persona and a
+scenario, :meth:`~PracticeSession.send` a user turn and stream the persona's reply,
+:meth:`~PracticeSession.end`. Each turn is stored with the director's events before the model
+is called; the persona's reply is stored with its beat, the facts it revealed and the checks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from coach.config import ModelSettings
+from coach.director.director import Beat, Director
+from coach.director.voice import (
+    MAX_SENTENCES,
+    Checker,
+    director_note,
+    segments,
+    system_prompt,
+)
+from coach.errors import CandorError, InputError
+from coach.store import SessionRecord, Store
+from personas.cards import PersonaCard, ScenarioCard
+
+MAX_MESSAGE_CHARS = 4_000
+REVEAL_SIMILARITY = 0.55
+"""How close a voiced reveal must be to the fact's own line; otherwise her line is added."""
+
+
+@dataclass
+class Voiced:
+    """What the persona said this turn, and how it was produced."""
+
+    text: str = ""
+    attempts: int = 0
+    problems: list[str] = field(default_factory=list)
+    fallback: bool = False
+    first_token_s: float | None = None
+
+
+@dataclass
+class PracticeSession:
+    """One practice call, stored as it goes."""
+
+    store: Store
+    record: SessionRecord
+    persona: PersonaCard
+    scenario: ScenarioCard
+    settings: ModelSettings
+    director: Director
+    messages: list[dict[str, str]]
+    last: Voiced | None = None
+
+    @classmethod
+    def start(
+        cls,
+        store: Store,
+        persona: PersonaCard,
+        scenario: ScenarioCard,
+        settings: ModelSettings | None = None,
+    ) -> PracticeSession:
+        """Open the call: store it, her opening line, and warm the model on her prompt."""
+        from coach import llm
+        from knowledge.embedding import embed
+
+        settings = settings or ModelSettings.from_env()
+        llm.check(settings)
+        record = store.create_session(
+            kind="practice",
+            title=f"{persona.name}: {scenario.title}",
+            model=settings.model,
+            api_base=settings.api_base,
+            persona_id=persona.id,
+            scenario_id=scenario.id,
+        )
+        director = Director(persona, scenario, embed)
+        messages = [
+            {"role": "system", "content": system_prompt(persona, scenario)},
+            {"role": "assistant", "content": persona.opening},
+        ]
+        store.add_turn(
+            record.id,
+            "assistant",
+            persona.opening,
+            speaker=persona.name,
+            events={"beat": "opening", "revealed": []},
+        )
+        llm.warm(messages, settings)
+        return cls(store, record, persona, scenario, settings, director, messages)
+
+    @property
+    def ended(self) -> bool:
+        return self.director.state.ended
+
+    def outcome(self) -> dict[str, Any]:
+        state = self.director.state
+        return {"decision": state.decision, "ended_by": state.ended_by}
+
+    def send(self, text: str) -> Iterator[str]:
+        """Store the user's turn with the director's reading, then stream her checked reply."""
+        text = text.strip()
+        if not text:
+            raise InputError("The message is empty.")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise InputError(
+                f"The message is {len(text):,} characters long; the limit in a "
+                f"practice call is {MAX_MESSAGE_CHARS:,}."
+            )
+        if self.ended:
+            raise InputError("This call has ended. Start a new one to practise again.")
+        reading, beat, events = self.director.step(text)
+        self.store.add_turn(self.record.id, "user", text, events=events)
+        note = director_note(beat)
+        self.messages += [{"role": "user", "content": text}, {"role": "system", "content": note}]
+        return self._reply(text, beat, events)
+
+    def end(self) -> dict[str, Any]:
+        """The user ends the call; returns the outcome."""
+        state = self.director.state
+        if state.ended_by is None:
+            state.ended_by = "user"
+        self.store.set_outcome(self.record.id, self.outcome())
+        return self.outcome()
+
+    def _reply(self, user_text: str, beat: Beat, events: dict[str, Any]) -> Iterator[str]:
+        voiced = Voiced()
+        self.last = voiced
+        start = time.perf_counter()
+        for part in self._voice(user_text, beat, voiced):
+            if voiced.first_token_s is None:
+                voiced.first_token_s = time.perf_counter() - start
+            yield part
+        self.messages.append({"role": "assistant", "content": voiced.text})
+        self.store.add_turn(
+            self.record.id,
+            "assistant",
+            voiced.text,
+            speaker=self.persona.name,
+            model=self.settings.model,
+            latency_ms=round((time.perf_counter() - start) * 1000),
+            ttft_ms=None if voiced.first_token_s is None else round(voiced.first_token_s * 1000),
+            events={
+                "beat": beat.kind,
+                "revealed": events["revealed"],
+                "fact_id": beat.fact_id,
+                "objection": beat.objection_id,
+                "decision": events["decision"],
+                "ended_by": events["ended_by"],
+                "attempts": voiced.attempts,
+                "problems": voiced.problems,
+                "fallback": voiced.fallback,
+            },
+        )
+        if self.ended:
+            self.store.set_outcome(self.record.id, self.outcome())
+
+    def _voice(self, user_text: str, beat: Beat, voiced: Voiced) -> Iterator[str]:
+        """Stream the model's sentences as they pass the checks; retry once, then fall back."""
+        from coach import llm
+
+        checker = self._checker(user_text)
+        for attempt in (1, 2):
+            voiced.attempts = attempt
+            released: list[str] = []
+            try:
+                stream = llm.stream_chat(
+                    self.messages,
+                    self.settings,
+                    max_tokens=120,
+                    temperature=0.7 if attempt == 1 else 0.9,
+                )
+                for part in segments(iter(stream)):
+                    problem = checker.problem(part, " ".join(released))
+                    if problem:
+                        voiced.problems.append(problem)
+                        break
+                    released.append(part.strip())
+                    yield ("" if len(released) == 1 else " ") + part.strip()
+                    if sum(p[-1:] in ".!?" for p in released) >= MAX_SENTENCES:
+                        break
+            except CandorError as exc:
+                voiced.problems.append(f"model_error: {exc}")
+            if released:
+                voiced.text = " ".join(released)
+                if beat.kind == "reveal" and not self._conveys(voiced.text, beat.line):
+                    voiced.text += " " + beat.line
+                    yield " " + beat.line
+                return
+        voiced.fallback = True
+        voiced.text = beat.line
+        yield beat.line
+
+    def _checker(self, user_text: str) -> Checker:
+        card, state = self.persona, self.director.state
+        unlocked = [f for f in card.hidden_facts if f.id in state.unlocked]
+        allowed = " ".join(
+            [
+                card.role,
+                card.background,
+                card.opening,
+                self.scenario.offer.summary,
+                self.scenario.offer.facts,
+                *(f.fact + " " + f.say for f in unlocked),
+                *(m["content"] for m in self.messages),
+            ]
+        )
+        locked = [f.fact + " " + f.say for f in card.hidden_facts if f.id not in state.unlocked]
+        return Checker(card, self.scenario, user_text, allowed, locked)
+
+    @staticmethod
+    def _conveys(text: str, line: str) -> bool:
+        from knowledge.embedding import embed
+
+        vectors = embed([text, line])
+        return float(vectors[0] @ vectors[1]) >= REVEAL_SIMILARITY
