@@ -348,8 +348,8 @@ def personas_list() -> None:
         card: Any = listed.card
         origin = "built-in" if listed.builtin else "yours"
         click.echo(
-            f"{ident:<28} {card.kind:<11} {card.difficulty:<6} {card.fit.verdict:<7} "
-            f"{card.scenario or '-':<28} {origin}"
+            f"{ident:<34} {card.kind:<11} {card.difficulty:<6} {card.fit.verdict:<7} "
+            f"{card.scenario or '-':<38} {origin}"
         )
 
 

@@ -31,6 +31,19 @@ REVEAL_SIMILARITY = 0.55
 """How close a voiced reveal must be to the fact's own line; otherwise her line is added."""
 
 
+def index_offer(scenario: ScenarioCard) -> str:
+    """Index the scenario's offer (facts and limitations) for the critique; returns the
+    collection. Unchanged facts are a no-op (content hash)."""
+    import knowledge
+    from knowledge.documents import Document
+
+    limits = "".join(f"- {item}\n" for item in scenario.offer.limitations)
+    text = scenario.offer.facts + (f"\n\n## Limitations\n\n{limits}" if limits else "")
+    collection = f"scenario-{scenario.id}"
+    knowledge.add_document(Document(f"{scenario.id}.md", text), collection=collection)
+    return collection
+
+
 @dataclass
 class Voiced:
     """What the persona said this turn, and how it was produced."""
@@ -77,6 +90,7 @@ class PracticeSession:
             persona_id=persona.id,
             scenario_id=scenario.id,
         )
+        index_offer(scenario)
         director = Director(persona, scenario, embed)
         messages = [
             {"role": "system", "content": system_prompt(persona, scenario)},

@@ -268,3 +268,13 @@ def test_persona_draft_gives_up_cleanly(fake, tmp_path):
         cli, ["personas", "draft", "--from", str(sheet), "--model", "fake/x"]
     )
     assert result.exit_code == 2 and "could not draft a valid card" in result.output
+
+
+def test_the_offer_is_indexed_for_the_critique_when_a_call_starts(fake, lena, shop):
+    import knowledge
+
+    PracticeSession.start(Store(), lena, shop, FAKE)
+    hits = knowledge.search(
+        "Do you run payroll?", k=3, collections=["scenario-bookkeeping-for-shops"]
+    )
+    assert any("No payroll" in h.text for h in hits)
