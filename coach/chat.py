@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from coach.config import ModelSettings
-from coach.errors import InputError
+from coach.errors import user_message
 from coach.store import SessionRecord, Store, TurnRecord
 
 if TYPE_CHECKING:
@@ -71,13 +71,7 @@ class ChatSession:
         """
         from coach import llm  # imported here: litellm takes seconds to import
 
-        text = text.strip()
-        if not text:
-            raise InputError("The message is empty.")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise InputError(
-                f"The message is {len(text):,} characters long; the limit is {MAX_MESSAGE_CHARS:,}."
-            )
+        text = user_message(text, MAX_MESSAGE_CHARS)
         llm.check(self.settings)
         self.turns.append(self.store.add_turn(self.record.id, "user", text))
         return self._reply(llm.stream_chat(self.messages(), self.settings, **params))

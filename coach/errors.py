@@ -52,3 +52,23 @@ class ModelWeightsError(ModelError):
 
 class StorageError(CandorError):
     """The database could not be opened or written."""
+
+
+def describe_validation(exc: Exception) -> str:
+    """A pydantic ``ValidationError`` as ``field.path: message`` pairs, for a user to act on."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in errors()
+    )
+
+
+def user_message(text: str, limit: int) -> str:
+    """``text`` stripped, or an :class:`InputError` if it is empty or longer than ``limit``."""
+    text = text.strip()
+    if not text:
+        raise InputError("The message is empty.")
+    if len(text) > limit:
+        raise InputError(f"The message is {len(text):,} characters long; the limit is {limit:,}.")
+    return text

@@ -18,9 +18,9 @@ import yaml
 from pydantic import ValidationError
 
 from coach.config import ModelSettings
-from coach.errors import InputError
+from coach.errors import InputError, describe_validation
 from personas.cards import Offer, PersonaCard, ScenarioCard
-from personas.loader import describe_errors, user_dir
+from personas.loader import user_dir
 
 MAX_SOURCE_CHARS = 6_000
 
@@ -140,7 +140,7 @@ def draft(source: str, other: str, mode: str, settings: ModelSettings) -> Drafte
             persona, scenario = _cards(_json(reply), source, mode)
             break
         except ValidationError as exc:
-            errors = describe_errors(exc)
+            errors = describe_validation(exc)
         except (ValueError, TypeError) as exc:
             errors = str(exc)
     else:

@@ -22,7 +22,7 @@ from coach.director.voice import (
     segments,
     system_prompt,
 )
-from coach.errors import CandorError, InputError
+from coach.errors import CandorError, InputError, user_message
 from coach.store import SessionRecord, Store
 from personas.cards import PersonaCard, ScenarioCard
 
@@ -116,14 +116,7 @@ class PracticeSession:
 
     def send(self, text: str) -> Iterator[str]:
         """Store the user's turn with the director's reading, then stream her checked reply."""
-        text = text.strip()
-        if not text:
-            raise InputError("The message is empty.")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise InputError(
-                f"The message is {len(text):,} characters long; the limit in a "
-                f"practice call is {MAX_MESSAGE_CHARS:,}."
-            )
+        text = user_message(text, MAX_MESSAGE_CHARS)
         if self.ended:
             raise InputError("This call has ended. Start a new one to practise again.")
         reading, beat, events = self.director.step(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coach.errors import InputError
+from coach.errors import InputError, describe_validation
 
 PRINCIPLES_DIR = Path(__file__).resolve().parent / "principles"
 
@@ -107,10 +107,7 @@ def load_principle(path: Path) -> Principle:
     try:
         principle = Principle(**data, body=body, source=path.name)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise InputError(f"{path}: {problems}") from exc
+        raise InputError(f"{path}: {describe_validation(exc)}") from exc
     for practice in principle.practices:
         if not practice.id.startswith(principle.id + "."):
             raise InputError(

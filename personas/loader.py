@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coach import config
-from coach.errors import InputError
+from coach.errors import InputError, describe_validation
 from personas.cards import PersonaCard, ScenarioCard
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -30,14 +30,6 @@ def user_dir() -> Path:
     return path
 
 
-def describe_errors(exc: ValidationError) -> str:
-    """Pydantic's errors as ``field.path: message`` pairs, joined."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-        for err in exc.errors()
-    )
-
-
 def parse_card(model: type[Card], text: str, where: str) -> Card:
     """Validate YAML ``text`` as a card; errors name ``where`` and the field."""
     try:
@@ -49,7 +41,7 @@ def parse_card(model: type[Card], text: str, where: str) -> Card:
     try:
         return model(**data)
     except ValidationError as exc:
-        raise InputError(f"{where}: {describe_errors(exc)}") from exc
+        raise InputError(f"{where}: {describe_validation(exc)}") from exc
 
 
 def load_card(model: type[Card], path: Path | str) -> Card:
