@@ -51,8 +51,9 @@ bench: prepare
 	$(PY) bench/retrieval.py
 	$(PY) bench/persona_turns.py
 
-eval: install
+eval: prepare
 	$(PY) tests/test_retrieval_eval.py
+	$(PY) -m tests.eval
 
 
 lint: install

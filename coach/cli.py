@@ -320,6 +320,9 @@ def practice(
             f"-- call ended: {outcome['decision']} (ended by {outcome['ended_by']}); "
             f"session {session.record.id}"
         )
+        if session.report is not None:
+            click.echo(f"\n{session.report.summary}")
+            click.echo(f"Full critique: candor review --session {session.record.id}")
 
 
 def _prompted_lines() -> Any:
@@ -332,6 +335,69 @@ def _prompted_lines() -> Any:
             return
         if line.strip():
             yield line.strip()
+
+
+@cli.command()
+@click.argument(
+    "path", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option("--me", help="Which speaker is you, as written in the transcript.")
+@click.option(
+    "--facts",
+    "facts_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Your facts: product sheet, price list, job description (repeatable).",
+)
+@click.option(
+    "--code",
+    "code_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Your personal code: one rule per line, e.g. 'I don't discount more than 10%'.",
+)
+@click.option("--session", "session_id", metavar="ID", help="Critique a stored session again.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--no-model", is_flag=True, help="Skip the model-written summary.")
+@click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+def review(
+    path: Path | None,
+    me: str | None,
+    facts_files: tuple[Path, ...],
+    code_file: Path | None,
+    session_id: str | None,
+    fmt: str,
+    no_model: bool,
+    model: str | None,
+) -> None:
+    """Critique a transcript (Name: text lines) or a stored session for honesty and fit."""
+    from coach.critique import critique, markdown
+    from coach.errors import InputError
+    from coach.store import Store
+    from knowledge.documents import read_document
+
+    if (path is None) == (session_id is None):
+        raise InputError("Give a transcript PATH or --session ID (one of them).")
+    facts = [read_document(f).text for f in facts_files]
+    code = []
+    if code_file:
+        lines = code_file.read_text(encoding="utf-8").splitlines()
+        code = [ln.strip(" -*\t") for ln in lines if ln.strip()]
+    report = critique(
+        path or session_id or "",
+        me=me,
+        facts=facts,
+        personal_code=code,
+        store=Store(),
+        settings=ModelSettings.from_env(model),
+        use_model=not no_model,
+    )
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else markdown(report))
 
 
 @cli.group()

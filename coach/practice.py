@@ -67,6 +67,8 @@ class PracticeSession:
     director: Director
     messages: list[dict[str, str]]
     last: Voiced | None = None
+    report: Any = None
+    """The critique, once the call has ended."""
 
     @classmethod
     def start(
@@ -125,12 +127,18 @@ class PracticeSession:
         self.messages += [{"role": "user", "content": text}, {"role": "system", "content": note}]
         return self._reply(text, beat, events)
 
-    def end(self) -> dict[str, Any]:
-        """The user ends the call; returns the outcome."""
+    def end(self, critique: bool = True) -> dict[str, Any]:
+        """End the call (if she has not), store the outcome and, by default, the critique."""
+        from coach.critique import critique_practice
+
         state = self.director.state
         if state.ended_by is None:
             state.ended_by = "user"
         self.store.set_outcome(self.record.id, self.outcome())
+        if critique:
+            self.report = critique_practice(
+                self.store, self.record.id, self.persona, self.scenario, self.settings
+            )
         return self.outcome()
 
     def _reply(self, user_text: str, beat: Beat, events: dict[str, Any]) -> Iterator[str]:

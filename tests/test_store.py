@@ -18,6 +18,7 @@ from coach.store.migrations import MIGRATIONS
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
+    "reports": {"id", "session_id", "created_at", "report"},
     "sessions": {
         "id",
         "kind",

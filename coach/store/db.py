@@ -75,9 +75,10 @@ class Store:
             self.applied = migrate(conn, now)
         meta = sa.MetaData()
         with self._begin() as conn:
-            meta.reflect(conn, only=["sessions", "turns"])
+            meta.reflect(conn, only=["sessions", "turns", "reports"])
         self.sessions = meta.tables["sessions"]
         self.turns = meta.tables["turns"]
+        self.reports = meta.tables["reports"]
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -217,6 +218,26 @@ class Store:
                 .values(updated_at=stamp)
             )
         return TurnRecord(id=int(turn_id), **{**values, "events": events or {}})
+
+    def save_report(self, session_id: str, report: dict[str, Any]) -> None:
+        """Store a critique report with its session."""
+        with self._begin() as conn:
+            conn.execute(
+                self.reports.insert().values(
+                    session_id=session_id, created_at=now(), report=json.dumps(report)
+                )
+            )
+
+    def latest_report(self, session_id: str) -> dict[str, Any] | None:
+        """The session's most recent report, if any."""
+        with self._begin() as conn:
+            row = conn.execute(
+                sa.select(self.reports.c.report)
+                .where(self.reports.c.session_id == session_id)
+                .order_by(self.reports.c.id.desc())
+                .limit(1)
+            ).first()
+        return json.loads(row[0]) if row else None
 
     def turns_of(self, session_id: str) -> list[TurnRecord]:
         """The session's turns in order."""

@@ -66,9 +66,30 @@ def m002_practice_events(conn: Connection) -> None:
         conn.execute(sa.text(statement))
 
 
+def m003_reports(conn: Connection) -> None:
+    """Critique reports, stored with their session (a session may be critiqued again)."""
+    meta = sa.MetaData()
+    sa.Table("sessions", meta, sa.Column("id", sa.String(32), primary_key=True))
+    sa.Table(
+        "reports",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "session_id",
+            sa.String(32),
+            sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("report", sa.Text, nullable=False),
+    )
+    meta.tables["reports"].create(conn)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_sessions_and_turns", m001_sessions_and_turns),
     ("m002_practice_events", m002_practice_events),
+    ("m003_reports", m003_reports),
 ]
 
 _applied = sa.Table(

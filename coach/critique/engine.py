@@ -1,0 +1,364 @@
+"""The critique: from a transcript (or a practice session) to a typed report with evidence.
+
+Deterministic analyzers run first (:mod:`coach.critique.analyze`). Every finding then gets a
+verbatim quote, checked character for character against its turn (a finding that fails is
+dropped), the principle or practice it rests on, retrieved from the knowledge base among the
+practices that fit its kind, and an honest alternative taken from that practice. The model
+writes only the summary, from the findings alone; if it cannot, a plain summary is composed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from coach.config import ModelSettings
+from coach.critique import analyze
+from coach.critique.analyze import Limits, Observation
+from coach.critique.report import (
+    Dimension,
+    Finding,
+    FitJudgement,
+    Report,
+    TranscriptOut,
+    TranscriptTurn,
+)
+from coach.critique.transcript import Transcript
+from coach.errors import CandorError
+
+FLAG_KINDS = (
+    "overclaim",
+    "undisclosed_limitation",
+    "pressure",
+    "pushed_after_no",
+    "dismissed_concern",
+    "code_breach",
+)
+
+# The practices each kind of finding may rest on; the first is the default.
+PRACTICES: dict[str, tuple[str, ...]] = {
+    "overclaim": ("P1.honest-claims", "P3.experience-not-guesses"),
+    "undisclosed_limitation": ("P1.disclose-limits", "P2.share-what-you-know"),
+    "pressure": ("P1.no-false-urgency", "P1.she-decides"),
+    "pushed_after_no": ("P5.respect-no",),
+    "dismissed_concern": ("P5.take-concerns-seriously",),
+    "code_breach": ("P6.own-code",),
+    "disclosed_limitation": ("P1.disclose-limits",),
+    "respected_no": ("P5.respect-no",),
+    "walked_away": ("P4.walk-away",),
+    "referred": ("P4.refer-elsewhere",),
+    "asked_before_pitch": ("P2.ask-before-pitch",),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the critique knows beyond the words: facts, rules, and a simulated persona."""
+
+    facts: str = ""
+    personal_code: Sequence[str] = ()
+    verdict: str | None = None
+    """The true fit when known (a practice session's persona card)."""
+    hidden_facts: int | None = None
+    uncovered: int | None = None
+
+
+def run(
+    transcript: Transcript,
+    context: Context | None = None,
+    *,
+    settings: ModelSettings | None = None,
+    use_model: bool = True,
+) -> Report:
+    """Critique ``transcript`` for its speaker ``transcript.me``."""
+    from knowledge.embedding import embed
+
+    context = context or Context()
+    limits = Limits.from_facts(context.facts, embed)
+    observations = analyze.pressure(transcript)
+    observations += analyze.disclosure(transcript, limits, embed)
+    overclaims, claims_checked = analyze.claims(transcript, context.facts, limits, embed)
+    observations += overclaims
+    observations += analyze.code_breaches(transcript, context.personal_code)
+    stance, stance_obs = analyze.stance(transcript)
+    stats: dict[str, float | int | None] = {**analyze.discovery(transcript)}
+    stats["claims_checked"] = claims_checked
+    if context.hidden_facts is not None:
+        stats["facts_uncovered"] = context.uncovered
+        stats["facts_hidden"] = context.hidden_facts
+
+    verdict = context.verdict or _judge_fit(observations, limits)
+    hid_limits = any(o.kind == "undisclosed_limitation" for o in observations)
+    fit = _fit(stance, verdict, hid_limits)
+    if stance_obs and fit.correct and stance in {"walked_away", "referred"}:
+        observations.append(stance_obs)
+    if stats["asked_before_pitch"] and stats["open_questions"]:
+        first = next((t for t in transcript.mine() if "?" in t.text), None)
+        if first:
+            quote = next(s for s in first.sentences() if s.endswith("?") or "?" in s)
+            observations.append(
+                Observation("asked_before_pitch", first.number, quote, "asked before pitching")
+            )
+    findings = _with_evidence(transcript, observations)
+    flags = [f for f in findings if f.kind in FLAG_KINDS]
+    strengths = [f for f in findings if f.kind not in FLAG_KINDS]
+    dimensions = _dimensions(flags, strengths, stats, fit, context, observations)
+    summary = (
+        _summary(flags, strengths, fit, settings) if use_model else _plain(flags, strengths, fit)
+    )
+    return Report(
+        me=transcript.me,
+        transcript=TranscriptOut(
+            turns=[TranscriptTurn(speaker=t.speaker, text=t.text) for t in transcript.turns]
+        ),
+        flags=sorted(flags, key=lambda f: f.turn),
+        strengths=strengths,
+        fit=fit,
+        dimensions=dimensions,
+        summary=summary,
+        stats=stats,
+    )
+
+
+def _judge_fit(observations: list[Observation], limits: Limits) -> str | None:
+    """Fit from the evidence: a need that a limitation bears on makes it partial at best."""
+    touched = [
+        o for o in observations if o.kind in {"undisclosed_limitation", "disclosed_limitation"}
+    ]
+    if touched:
+        return "partial"
+    return None
+
+
+def _fit(stance: str, verdict: str | None, hid_limits: bool = False) -> FitJudgement:
+    if verdict is None:
+        return FitJudgement(
+            user_stance=cast(Any, stance),
+            verdict=None,
+            correct=None,
+            reason="not enough evidence to judge the fit",
+        )
+    good = {
+        "fit": {"recommended", "undecided"},
+        # recommending a partial fit is right only when its limits were put on the table
+        "partial": (
+            {"undecided", "referred", "walked_away"}
+            if hid_limits
+            else {"recommended", "undecided", "referred", "walked_away"}
+        ),
+        "no_fit": {"walked_away", "referred"},
+    }[verdict]
+    return FitJudgement(
+        user_stance=cast(Any, stance),
+        verdict=cast(Any, verdict),
+        correct=stance in good,
+        reason=f"the fit was {verdict.replace('_', ' ')} and you ended {stance.replace('_', ' ')}",
+    )
+
+
+def _with_evidence(transcript: Transcript, observations: list[Observation]) -> list[Finding]:
+    """Findings whose quote is verbatim in their turn, with principle and suggestion."""
+    from knowledge import find
+
+    findings: list[Finding] = []
+    seen: set[tuple[str, int]] = set()
+    for obs in observations:
+        if (obs.kind, obs.turn) in seen:
+            continue
+        if obs.turn < 1 or obs.turn > len(transcript.turns):
+            continue
+        if not obs.quote or obs.quote not in transcript.turn(obs.turn).text:
+            continue  # never show a quote the person did not say
+        seen.add((obs.kind, obs.turn))
+        practice_id = _practice_for(obs)
+        principle, practice = find(practice_id)
+        suggestion = ""
+        if obs.kind in FLAG_KINDS and practice is not None:
+            suggestion = f'Try something like: "{practice.good}"'
+        findings.append(
+            Finding(
+                kind=obs.kind,
+                turn=obs.turn,
+                quote=obs.quote,
+                principle=practice_id,
+                suggestion=suggestion,
+                why=obs.why,
+            )
+        )
+    return findings
+
+
+def _practice_for(obs: Observation) -> str:
+    """The practice this finding rests on: the best knowledge-base match among its kind's."""
+    allowed = PRACTICES.get(obs.kind, ("P1.honest-claims",))
+    if len(allowed) == 1:
+        return allowed[0]
+    import knowledge
+
+    try:
+        hits = knowledge.search(f"{obs.why}: {obs.quote}", k=6, collections=[knowledge.PRINCIPLES])
+    except CandorError:
+        return allowed[0]
+    return next((h.practice_id for h in hits if h.practice_id in allowed), allowed[0])
+
+
+def _dimensions(
+    flags: list[Finding],
+    strengths: list[Finding],
+    stats: dict[str, Any],
+    fit: FitJudgement,
+    context: Context,
+    observations: list[Observation],
+) -> list[Dimension]:
+    def of(*kinds: str) -> list[Finding]:
+        return [f for f in flags + strengths if f.kind in kinds]
+
+    dims = []
+    overclaims = of("overclaim")
+    checked = int(stats.get("claims_checked") or 0)
+    dims.append(
+        Dimension(
+            id="honesty",
+            findings=overclaims,
+            score=None if checked == 0 else round(max(0.0, 1 - len(overclaims) / checked), 2),
+            reason="no factual claims about the offer to check"
+            if checked == 0
+            else f"{len(overclaims)} of {checked} claims not supported by the facts",
+        )
+    )
+    pairs = of("undisclosed_limitation", "disclosed_limitation")
+    told = len(of("disclosed_limitation"))
+    dims.append(
+        Dimension(
+            id="disclosure",
+            findings=pairs,
+            score=None if not pairs else round(told / len(pairs), 2),
+            reason="no stated need touched a limitation"
+            if not pairs
+            else f"disclosed {told} of {len(pairs)} limitations that bore on her needs",
+        )
+    )
+    pushes = of("pressure", "pushed_after_no", "dismissed_concern")
+    my_turns = int(stats.get("my_turns") or 0)
+    dims.append(
+        Dimension(
+            id="autonomy",
+            findings=pushes + of("respected_no"),
+            score=None if my_turns < 2 else round(max(0.0, 1 - 0.25 * len(pushes)), 2),
+            reason="too few turns to judge"
+            if my_turns < 2
+            else f"{len(pushes)} pressure moves in {my_turns} turns",
+        )
+    )
+    questions = int(stats["open_questions"] or 0) + int(stats["closed_questions"] or 0)
+    open_share = (int(stats["open_questions"] or 0) / questions) if questions else 0.0
+    disc = (
+        None
+        if my_turns < 2
+        else round(
+            min(
+                1.0,
+                0.5 * min(1.0, questions / max(my_turns, 1))
+                + 0.3 * open_share
+                + 0.2 * int(stats["asked_before_pitch"] or 0),
+            ),
+            2,
+        )
+    )
+    dims.append(
+        Dimension(
+            id="discovery",
+            score=disc,
+            findings=of("asked_before_pitch"),
+            reason="too few turns to judge"
+            if disc is None
+            else f"{questions} questions ({stats['open_questions']} open), talk ratio "
+            f"{stats['talk_ratio']}",
+        )
+    )
+    dims.append(
+        Dimension(
+            id="fit",
+            findings=of("walked_away", "referred"),
+            score=None if fit.correct is None else float(fit.correct),
+            reason=fit.reason,
+        )
+    )
+    if context.personal_code:
+        breaches = of("code_breach")
+        dims.append(
+            Dimension(
+                id="personal_code",
+                findings=breaches,
+                score=round(max(0.0, 1 - len(breaches) / len(context.personal_code)), 2),
+                reason=f"{len(breaches)} breaches of your {len(context.personal_code)} rules",
+            )
+        )
+    return dims
+
+
+def _plain(flags: list[Finding], strengths: list[Finding], fit: FitJudgement) -> str:
+    parts = []
+    if strengths:
+        parts.append("Strengths: " + "; ".join(sorted({s.why for s in strengths})) + ".")
+    if flags:
+        parts.append(
+            "To work on: "
+            + "; ".join(f"turn {f.turn}: {f.kind.replace('_', ' ')}" for f in flags)
+            + "."
+        )
+    else:
+        parts.append("No honesty problems found.")
+    parts.append(
+        f"You ended {fit.user_stance.replace('_', ' ')}"
+        + (
+            "."
+            if fit.correct is None
+            else (
+                ", which fits the situation."
+                if fit.correct
+                else ", which did not fit the situation."
+            )
+        )
+    )
+    return " ".join(parts)
+
+
+def _summary(
+    flags: list[Finding],
+    strengths: list[Finding],
+    fit: FitJudgement,
+    settings: ModelSettings | None,
+) -> str:
+    """A short narrative written by the model from the findings alone."""
+    from coach import llm
+
+    plain = _plain(flags, strengths, fit)
+    facts = "\n".join(
+        [f"- strength, turn {s.turn}: {s.why}" for s in strengths]
+        + [f'- problem, turn {f.turn} ({f.kind}): "{f.quote}"' for f in flags]
+        + [f"- stance at the end: {fit.user_stance}; {fit.reason}"]
+    )
+    try:
+        reply = llm.complete(
+            [
+                {
+                    "role": "system",
+                    "content": "You are a kind, direct sales coach. Use only the "
+                    "findings given. Do not add facts.",
+                },
+                {
+                    "role": "user",
+                    "content": f"Findings:\n{facts}\n\nWrite 2-3 sentences to the "
+                    "seller in the second person: strengths first, then what to work on.",
+                },
+            ],
+            settings,
+            max_tokens=120,
+            temperature=0.2,
+        )
+    except CandorError:
+        return plain
+    text = reply.text.strip()
+    return text or plain

@@ -1,0 +1,193 @@
+"""The critique: flags with verbatim evidence, no false alarms on honest calls, and its CLI."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coach.cli import cli
+from coach.critique import Context, markdown
+from coach.critique.engine import run
+from coach.critique.transcript import parse_plain
+from coach.errors import InputError
+from coach.store import Store
+from tests.eval.harness import SHARED, casino, evaluate
+
+FACTS = """# Clear Ledger bookkeeping
+## Price
+280 dollars a month for up to 300 transactions.
+## Limitations
+- No payroll
+- Remote only, no on-site visits
+"""
+
+PUSHY = """Maya: Hi Lena, thanks for taking the call. What made you reach out?
+Lena: My books are a mess. I also need someone to handle payroll for my two staff.
+Maya: We guarantee your books will be perfect within a week, and it's only 250 dollars a month.
+Lena: I'm worried about handing over my numbers to a stranger.
+Maya: Don't worry about that, everyone says that.
+Lena: No thanks, I think I'll pass for now.
+Maya: Are you sure? This price ends today, so you should sign now.
+Lena: No."""
+
+HONEST = """Maya: Hi Lena, thanks for taking the call. What made you reach out?
+Lena: My books are a mess, and I need someone to handle payroll for my two staff.
+Maya: How do you keep track of things today?
+Lena: A shoebox of receipts, mostly.
+Maya: I can sort the books for 280 dollars a month. To be upfront, I don't do payroll, so you'd still need a payroll service for your staff.
+Lena: Hm. I'm worried that means two people to deal with.
+Maya: That's a fair worry. Many of my clients use a separate payroll provider; I can recommend one I work well with, and you can decide.
+Lena: Thanks. I'll think about it.
+Maya: Of course, take your time. I'll send you a short summary."""
+
+
+def report(text, me="Maya", **context):
+    return run(parse_plain(text, me), Context(facts=FACTS, **context), use_model=False)
+
+
+def test_each_kind_of_problem_is_flagged_with_evidence():
+    r = report(PUSHY)
+    flags = {(f.kind, f.turn) for f in r.flags}
+    assert ("undisclosed_limitation", 2) in flags
+    assert ("overclaim", 3) in flags
+    assert ("dismissed_concern", 5) in flags
+    assert ("pressure", 7) in flags and ("pushed_after_no", 7) in flags
+    lines = PUSHY.splitlines()
+    for f in r.flags:
+        assert f.quote in lines[f.turn - 1]  # verbatim, from the right turn
+        assert f.principle.startswith("P") and "." in f.principle
+        assert f.suggestion.startswith("Try something like")
+    kinds = {f.kind: f.principle for f in r.flags}
+    assert kinds["undisclosed_limitation"] == "P1.disclose-limits"
+    assert kinds["pushed_after_no"] == "P5.respect-no"
+
+
+def test_an_honest_call_gets_no_flags_and_credit():
+    r = report(HONEST)
+    assert r.flags == []
+    assert {s.kind for s in r.strengths} >= {"disclosed_limitation", "asked_before_pitch"}
+    dims = {d.id: d for d in r.dimensions}
+    assert dims["disclosure"].score == 1.0 and dims["autonomy"].score == 1.0
+    assert r.fit.user_stance in {"undecided", "referred"}
+
+
+def test_thin_evidence_gives_null_scores_with_reasons():
+    r = run(parse_plain("Maya: Hello.\nLena: Hi.", "Maya"), Context(), use_model=False)
+    dims = {d.id: d for d in r.dimensions}
+    for dim in ("honesty", "disclosure", "autonomy", "discovery", "fit"):
+        assert dims[dim].score is None and dims[dim].reason
+    assert r.fit.verdict is None and r.fit.correct is None
+
+
+def test_stance_is_read_from_the_end_of_the_call():
+    walk = HONEST + (
+        "\nLena: Could you do payroll anyway?\nMaya: I'm not the right fit for "
+        "that, honestly. I'd recommend talking to a payroll service."
+    )
+    assert report(walk).fit.user_stance == "referred"
+    push = HONEST + "\nLena: Maybe.\nMaya: Great, shall we get started on Monday?"
+    assert report(push).fit.user_stance == "recommended"
+
+
+def test_a_known_true_fit_judges_the_stance():
+    r = report(PUSHY, verdict="no_fit")
+    assert r.fit.verdict == "no_fit" and r.fit.correct is False
+
+
+def test_personal_code_discount_rule():
+    text = (
+        "Maya: What's your budget?\nLena: Tight.\nMaya: I can knock 25% off the monthly fee "
+        "for you.\nLena: Okay."
+    )
+    r = report(text, personal_code=["I don't discount more than 10%"])
+    assert ("code_breach", 3) in {(f.kind, f.turn) for f in r.flags}
+    assert {d.id: d.score for d in r.dimensions}["personal_code"] == 0.0
+
+
+def test_transcript_errors_name_the_line_and_the_speaker(tmp_path):
+    with pytest.raises(InputError, match="line 2: expected 'Name: text'"):
+        parse_plain("Maya: hi\nno colon here", "Maya")
+    with pytest.raises(InputError, match="no speaker 'Dana'"):
+        parse_plain("Maya: hi\nLena: hello", "Dana")
+
+
+def test_review_cli_json_and_markdown_and_storage(tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text(PUSHY)
+    facts = tmp_path / "facts.md"
+    facts.write_text(FACTS)
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        [
+            "review",
+            str(path),
+            "--me",
+            "Maya",
+            "--facts",
+            str(facts),
+            "--format",
+            "json",
+            "--no-model",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"transcript", "flags", "fit", "dimensions", "summary"}
+    assert data["transcript"]["turns"][0] == {"speaker": "Maya", "text": PUSHY.splitlines()[0][6:]}
+    assert {"kind", "turn", "quote", "principle", "suggestion"} <= set(data["flags"][0])
+    assert set(data["fit"]) >= {"user_stance", "verdict", "correct"}
+    (session,) = Store().list_sessions()
+    assert session.kind == "review" and Store().latest_report(session.id)["flags"]
+    again = runner.invoke(
+        cli,
+        ["review", "--session", session.id, "--me", "Maya", "--no-model"],
+        catch_exceptions=False,
+    )
+    assert again.exit_code == 0 and "# Critique for Maya" in again.output
+    bad = runner.invoke(cli, ["review", str(path)])
+    assert bad.exit_code == 2 and "--me" in bad.output
+
+
+def test_markdown_export_lists_findings_and_scorecard():
+    text = markdown(report(PUSHY))
+    assert "## Scorecard" in text and "not enough evidence" not in text.split("## To work")[1]
+    assert "Turn 7, pushed after no" in text
+
+
+def test_the_critique_runs_after_a_practice_call(fake):
+    from pathlib import Path
+
+    from coach.config import ModelSettings
+    from coach.practice import PracticeSession
+    from personas.cards import PersonaCard, ScenarioCard
+    from personas.loader import load_card
+
+    cards = Path(__file__).parent / "data" / "cards"
+    persona = load_card(PersonaCard, cards / "omar-union-plant.yaml")
+    scenario = load_card(ScenarioCard, cards / "bookkeeping-for-shops.yaml")
+    session = PracticeSession.start(Store(), persona, scenario, ModelSettings("fake/x"))
+    "".join(session.send("What do you require from vendors under the union agreement?"))
+    "".join(session.send("This price ends today, so sign now."))
+    session.end()
+    assert session.report is not None
+    assert session.report.fit.verdict == "no_fit"
+    assert ("pressure", 4) in {(f.kind, f.turn) for f in session.report.flags}
+    assert session.report.stats["facts_hidden"] == 3
+    assert Store().latest_report(session.record.id) is not None
+
+
+def test_evaluation_floor():
+    """Part of the labelled evaluation runs in make test, so regressions fail CI."""
+    score = evaluate(use_model=False)
+    assert score.cases >= 40
+    assert score.verbatim_share == 1.0
+    assert score.prf()[2] >= 0.75, score.misses
+    assert score.stance_accuracy >= 0.8, score.misses
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data is not present")
+def test_real_negotiations_do_not_crash_the_critique():
+    result = casino(limit=20)
+    assert result["dialogues"] == 20 and result["other_utterances"] > 100
