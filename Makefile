@@ -50,6 +50,7 @@ bench: prepare
 	$(PY) bench/model_latency.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/persona_turns.py
+	$(PY) bench/critique.py
 
 eval: prepare
 	$(PY) tests/test_retrieval_eval.py

@@ -18,7 +18,7 @@ from coach.critique.transcript import Transcript, Turn
 NEED_LIMIT_SIMILARITY = 0.42
 """How close the other side's stated need must be to a limitation for it to bear on it."""
 DISCLOSE_SIMILARITY = 0.45
-CLAIM_LIMIT_SIMILARITY = 0.55
+CLAIM_LIMIT_SIMILARITY = 0.45
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -85,7 +85,17 @@ class Limits:
     @classmethod
     def from_facts(cls, facts: str, embed: Embed) -> Limits:
         texts = limitations(facts)
-        return cls(texts, embed(texts) if texts else np.zeros((0, 384), np.float32))
+        # "No payroll" is about payroll: compare what the limit concerns, not its negation
+        topics = [_LIMIT_PREFIX.sub("", t) or t for t in texts]
+        return cls(texts, embed(topics) if texts else np.zeros((0, 384), np.float32))
+
+
+_LIMIT_PREFIX = re.compile(
+    r"^(no|not|never|without|doesn'?t|does not|don'?t|do not|can'?t|cannot|won'?t|isn'?t|"
+    r"aren'?t|there is no|there are no|we don'?t|i don'?t|i have no|i'?ve never|i have never|"
+    r"we have no|has no|have no|no one|nobody)\b[\s,:-]*",
+    re.I,
+)
 
 
 def limitations(facts: str) -> list[str]:
@@ -118,7 +128,7 @@ def disclosure(t: Transcript, limits: Limits, embed: Embed) -> list[Observation]
     my_vectors = embed([s for _, s in mine]) if mine else np.zeros((0, 384), np.float32)
     disclosed: dict[int, tuple[Turn, str]] = {}
     for i, (turn, sentence) in enumerate(mine):
-        if not (pt.NEGATION.search(sentence) or pt.DISCLOSURE_CUE.search(sentence)):
+        if not (_negated(sentence) or pt.DISCLOSURE_CUE.search(sentence)):
             continue
         sims = limits.vectors @ my_vectors[i]
         for j in np.nonzero(sims >= DISCLOSE_SIMILARITY)[0].tolist():
@@ -162,7 +172,10 @@ def claims(
     """
     found: list[Observation] = []
     checked = 0
-    facts_lower = facts.lower()
+    gives_guarantee = any(
+        "guarantee" in line.lower() and not _negated(line) and line.strip()[2:] not in limits.texts
+        for line in facts.splitlines()
+    )
     fact_amounts = {_amount(m) for m in pt.MONEY.findall(facts)}
     candidates = [
         (turn, s) for turn in t.mine() for s in turn.sentences() if not s.rstrip().endswith("?")
@@ -170,13 +183,16 @@ def claims(
     vectors = embed([s for _, s in candidates]) if candidates else None
     for i, (turn, sentence) in enumerate(candidates):
         reason = None
-        if pt.GUARANTEE.search(sentence) and "guarantee" not in facts_lower:
+        if pt.GUARANTEE.search(sentence) and not gives_guarantee:
             reason = "a guarantee the facts do not give"
         amounts = [_amount(m) for m in pt.MONEY.findall(sentence)]
         if amounts:
             checked += 1
             invented = [a for a in amounts if a not in fact_amounts]
-            if invented and not reason:
+            # an estimate worked out from the rates, or a discount she chooses to give, is not
+            # a claim about the offer
+            offered = _ESTIMATE.search(sentence) or _DISCOUNT.search(sentence)
+            if invented and not reason and not offered:
                 reason = f"an amount the facts do not state ({invented[0]})"
         elif pt.GUARANTEE.search(sentence) or pt.PITCH.search(sentence):
             checked += 1
@@ -184,21 +200,97 @@ def claims(
             not reason
             and vectors is not None
             and limits.texts
-            and not pt.NEGATION.search(sentence)
-            and re.search(
-                r"\b(yes|yeah|sure|absolutely|of course|we (do|can|have|handle|offer|"
-                r"include)|i (do|can|have|handle|offer)|included|no problem)\b",
-                sentence,
-                re.I,
-            )
+            and not _negated(sentence)
+            and _AFFIRM.search(sentence)
+            and _FIRST_PERSON.search(sentence)
+            and not pt.REFERRAL.search(sentence)
+            and not _ELSEWHERE.search(sentence)
         ):
             sims = limits.vectors @ vectors[i]
             j = int(np.argmax(sims))
             if sims[j] >= CLAIM_LIMIT_SIMILARITY:
                 reason = f"says yes to a listed limitation: {limits.texts[j]}"
+                found.append(
+                    Observation("overclaim", turn.number, sentence, reason, limits.texts[j])
+                )
+                continue
         if reason:
             found.append(Observation("overclaim", turn.number, sentence, reason))
     return found, checked
+
+
+_AFFIRM = re.compile(
+    r"\b(yes|yeah|sure|absolutely|of course|definitely|certainly|no problem|not a problem|"
+    r"all (our|of (our|us|my))|plenty|fully|every day|tops|we (do|can|have|handle|offer|include|"
+    r"cover|work|are)|i (do|can|have|handle|offer|write|managed|manage|am|led|run|teach|speak)|"
+    r"i'?m (fully|qualified|fluent|experienced|used to)|we'?re (very )?(flexible|happy)|"
+    r"included|that'?s fine|easily|all the time)\b",
+    re.I,
+)
+
+
+_ESTIMATE = re.compile(
+    r"\b(around|about|roughly|approximately|estimated?|in total|comes to|"
+    r"works out)\b",
+    re.I,
+)
+_DISCOUNT = re.compile(r"\b(off|discount|knock|reduce|reduction)\b", re.I)
+_FIRST_PERSON = re.compile(
+    r"\b(i|i'?m|i'?ll|i'?ve|we|we'?re|we'?ll|we'?ve|our|us|my|me|you'?ll|"
+    r"you will|you'?d)\b",
+    re.I,
+)
+_ELSEWHERE = re.compile(
+    r"\b(separate|another|other|outside|third[- ]party) (provider|service|"
+    r"company|firm|team|person)|recommend one|someone else",
+    re.I,
+)
+_NOT_NEGATIONS = re.compile(
+    r"\b(no problem|not a problem|no doubt|no issue|not an issue|"
+    r"no worries|never (go|goes) down|never miss)\b",
+    re.I,
+)
+
+
+def _negated(sentence: str) -> bool:
+    """The sentence denies something (``no problem`` and the like do not count)."""
+    return bool(
+        re.search(
+            r"\b(no|not|don'?t|doesn'?t|can'?t|cannot|won'?t|isn'?t|aren'?t|"
+            r"never|haven'?t|hasn'?t|unfortunately)\b",
+            _NOT_NEGATIONS.sub("", sentence),
+            re.I,
+        )
+    )
+
+
+def denied_needs(
+    t: Transcript, overclaims: list[Observation], earlier: list[Observation]
+) -> list[Observation]:
+    """A need answered with a false yes was never disclosed: flag the need it answered."""
+    flagged = {
+        o.limitation
+        for o in earlier
+        if o.kind in {"undisclosed_limitation", "disclosed_limitation"}
+    }
+    found = []
+    for claim in overclaims:
+        if claim.limitation is None or claim.limitation in flagged or claim.turn < 2:
+            continue
+        need = t.turn(claim.turn - 1)
+        sentence = next((s for s in need.sentences() if pt.NEED.search(s)), None)
+        if need.speaker != t.me and sentence:
+            flagged.add(claim.limitation)
+            found.append(
+                Observation(
+                    "undisclosed_limitation",
+                    need.number,
+                    sentence,
+                    f"answered with a false yes: {claim.limitation}",
+                    claim.limitation,
+                )
+            )
+    return found
 
 
 def _amount(text: str) -> str:

@@ -79,6 +79,7 @@ def run(
     observations = analyze.pressure(transcript)
     observations += analyze.disclosure(transcript, limits, embed)
     overclaims, claims_checked = analyze.claims(transcript, context.facts, limits, embed)
+    observations += analyze.denied_needs(transcript, overclaims, observations)
     observations += overclaims
     observations += analyze.code_breaches(transcript, context.personal_code)
     stance, stance_obs = analyze.stance(transcript)
@@ -335,24 +336,27 @@ def _summary(
     from coach import llm
 
     plain = _plain(flags, strengths, fit)
-    facts = "\n".join(
-        [f"- strength, turn {s.turn}: {s.why}" for s in strengths]
-        + [f'- problem, turn {f.turn} ({f.kind}): "{f.quote}"' for f in flags]
-        + [f"- stance at the end: {fit.user_stance}; {fit.reason}"]
+    good = "; ".join(sorted({s.why for s in strengths})) or "none"
+    by_kind: dict[str, list[int]] = {}
+    for f in flags:
+        by_kind.setdefault(f.kind.replace("_", " "), []).append(f.turn)
+    bad = "; ".join(
+        f"{kind} ({len(turns)} time{'s' if len(turns) > 1 else ''}, first at turn {min(turns)})"
+        for kind, turns in by_kind.items()
+    )
+    prompt = (
+        f"What the seller did well: {good}.\n"
+        f"What the seller should work on: {bad or 'nothing'}.\n"
+        f"Stance at the end: {fit.user_stance.replace('_', ' ')}; {fit.reason}.\n\n"
+        "Write one short paragraph (2-3 sentences, no lists, no headings) to the seller, "
+        "in the second person. Start with what she did well, if anything, then what to work "
+        "on. Mention only what is listed above."
     )
     try:
         reply = llm.complete(
             [
-                {
-                    "role": "system",
-                    "content": "You are a kind, direct sales coach. Use only the "
-                    "findings given. Do not add facts.",
-                },
-                {
-                    "role": "user",
-                    "content": f"Findings:\n{facts}\n\nWrite 2-3 sentences to the "
-                    "seller in the second person: strengths first, then what to work on.",
-                },
+                {"role": "system", "content": "You are a kind, direct sales coach."},
+                {"role": "user", "content": prompt},
             ],
             settings,
             max_tokens=120,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 
 URGENCY = re.compile(
+    r"(decide|answer|yes|commit|sign|book|lock)[\w' ,]{0,30}(on this call|before (we|"
+    r"you) (hang up|leave|go)|right now|today)|don'?t sit on it|(i )?wouldn'?t wait|"
+    r"would be a mistake|can'?t afford not to|don'?t wait around|say yes now|if you (go away|"
+    r"wait|take the weekend)|momentum'?s gone|lose the whole|(i'?d )?need your answer|"
     r"\b(today only|only today|ends (today|tonight|tomorrow|friday|this week|at midnight)|"
     r"(offer|price|deal|discount|rate) (ends|expires|is only (good|valid))|expires? (today|"
     r"tonight|tomorrow|soon|at|on)|last chance|limited[- ]time|only (one|two|three|\d+|a few) "
@@ -17,7 +21,10 @@ URGENCY = re.compile(
     re.I,
 )
 CLEAR_NO = re.compile(
-    r"\b(no,? thanks|no thank you|not interested|(i|we)'?ll pass|going to pass|(i|we)'?ve "
+    r"it'?s (really |just )?a no|done discussing|withdraw|(i|we) don'?t think (it'?s|this is|"
+    r"you'?re|that'?s) (for|right|a (good )?fit)|thanks,? but no|but no\b|(it'?s|"
+    r"that'?s) a no from|\b(no,? thanks|no thank you|not interested|(i|we)'?ll pass|"
+    r"going to pass|(i|we)'?ve "
     r"decided (not|to go with)|not for (us|me)|(we|i)'?re going (with|to go with) (someone|"
     r"another|a different)|i'?m going to say no|the answer is no|decided against|(we|i)'?re not "
     r"going (ahead|to go ahead)|not going ahead|i'?m (going to )?(decline|turn(ing)? (it|this) "
@@ -25,7 +32,11 @@ CLEAR_NO = re.compile(
     re.I,
 )
 PUSH = re.compile(
-    r"\b(reconsider|change your mind|what would it take|are you sure|just (try|sign|give)|"
+    r"let me (walk|book|share|show|tell|put|just|send)|have you seen|before you close the door|"
+    r"don'?t rule (me|us|it|this) out|give (me|us) a (trial|chance|shot)|\banyway\b|pencil (in|"
+    r"you)|think (about )?how much|come on|you won'?t regret|don'?t decide yet|please (don'?t|"
+    r"reconsider)|\b(reconsider|change your mind|what would it take|are you sure|just (try|sign|"
+    r"give)|"
     r"give (it|us|me) a (try|shot|chance)|one more (time|chance|thing)|(extra|special|another) "
     r"(discount|deal|offer)|\d+ ?% off|throw in|free (month|session|week)|lower (the|my) "
     r"(price|rate)|i can (do|go) (it )?(for|lower|cheaper)|how about (if|we)|let me (convince|"
@@ -46,7 +57,11 @@ CONCERN = re.compile(
     re.I,
 )
 DISMISS = re.compile(
-    r"(don'?t (you )?worry( about (that|it))?|not a (big |real )?(deal|problem|issue|concern)|"
+    r"non-?issue|second thought|worked up|\bsilly\b|worrying about nothing|read anything into|"
+    r"not (really )?(something|anything) to worry|everybody (says|is|gets)|everyone'?s (nervous|"
+    r"worried)|it'?s (really )?nothing|not a (real )?concern|nobody (should|is going to)|"
+    r"people always|(don'?t (you )?worry( about (that|it))?|not a (big |real )?(deal|problem|"
+    r"issue|concern)|"
     r"trust me|(won'?t|will not) be (a|an) (problem|issue)|everyone (says|worries about) that|"
     r"(you'?re )?overthinking|that'?s (nothing|irrelevant|not important|silly|just nerves)|"
     r"never (happens|been an issue)|no one (ever )?(has|had|complains)|relax|you'?ll be "
@@ -81,7 +96,10 @@ NEED = re.compile(
     re.I,
 )
 WALK_AWAY = re.compile(
-    r"\b(not (the |a )?(right|good|great) (fit|match)|(i|we) (can'?t|cannot|won'?t be able to|"
+    r"(we'?re|i'?m|this is|it'?s) (probably )?not (right|the right \w+|what you need)|(right|"
+    r"wrong) pick|not right for (me|you)|don'?t think (we'?re|i'?m|this is|it'?s) (the )?right|"
+    r"rather tell you now|(is|isn'?t) (the )?right (fit|one)|\b(not (the |a )?(right|good|"
+    r"great) (fit|match)|(i|we) (can'?t|cannot|won'?t be able to|"
     r"couldn'?t) (really )?(help|serve|support|do (that|this|it) (well|properly|for you))|"
     r"wouldn'?t be (fair|right|honest)|better served|i'?d rather not take|i don'?t think (we|i)"
     r"('re| am| are| would be)? (the right|a good|right for)|shouldn'?t (buy|sign|hire|take)|"
@@ -91,7 +109,11 @@ WALK_AWAY = re.compile(
     re.I,
 )
 REFERRAL = re.compile(
-    r"\b(refer you|recommend (someone|another|a different|you (talk|speak|try|look|call|"
+    r"better (match|fit|choice|option) for|(i'?d|you could|you might|you should) (call|try|"
+    r"contact|ask|email|ring) (them|her|him|their)|directory|(send|give|pass) (you )?(her|his|"
+    r"their) (details|number|contact|email|name)|introduce you|pass your (cv|name|details)|"
+    r"start with (your|a)|is hiring|(friend|colleague) of mine|\b(refer you|recommend (someone|"
+    r"another|a different|you (talk|speak|try|look|call|"
     r"contact))|i'?d (recommend|suggest) (talking|speaking|looking|trying|calling|contacting|"
     r"someone|a |an )|you (might|could|should) (try|look at|talk to|contact|call|check out)|"
     r"check out|someone else (who|would|could|might)|another (provider|consultant|designer|"
@@ -100,7 +122,13 @@ REFERRAL = re.compile(
     re.I,
 )
 RECOMMEND = re.compile(
-    r"\b(shall we|let'?s (get (you )?started|do it|book|sign|set (it|that|this) up|go ahead)|"
+    r"(send|email) (you |it |over )?(the |a |my )?(agreement|contract|invoice|booking form|offer|"
+    r"paperwork|confirmation|proposal|quote now)|sign you up|set (up|you up) (the|with)|(book|"
+    r"put you down for) (a|the|your|you)|welcome (aboard|to)|make you an offer|love to (start|"
+    r"move forward|join)|when (could|can) i start|exactly (what|who) you('?re looking for| need)|"
+    r"strong match|good fit\\. shall|locked in|get hr to|want me to set up|(shall|should|"
+    r"can) i (send|book|sign|set)|\b(shall we|let'?s (get (you )?started|do it|book|sign|set (it|"
+    r"that|this) up|go ahead)|"
     r"(can|could) i (book|send|sign|get you|put you down)|send (you|over) (the|a) (contract|"
     r"agreement|invoice|proposal|offer)|ready to (sign|start|move forward|go ahead|commit)|sign "
     r"(up|the|today|now)|(i|we)'?d (love|like) to (offer|have|hire|work with) you|(we'?re|i'?m) "
