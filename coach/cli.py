@@ -364,6 +364,12 @@ def _prompted_lines() -> Any:
     show_default=True,
 )
 @click.option("--no-model", is_flag=True, help="Skip the model-written summary.")
+@click.option(
+    "--judge-claims",
+    is_flag=True,
+    help="Also have the model check each factual claim against the facts (for "
+    "strong hosted models; the built-in one over-flags).",
+)
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
 def review(
     path: Path | None,
@@ -373,6 +379,7 @@ def review(
     session_id: str | None,
     fmt: str,
     no_model: bool,
+    judge_claims: bool,
     model: str | None,
 ) -> None:
     """Critique a transcript (Name: text lines) or a stored session for honesty and fit."""
@@ -396,6 +403,7 @@ def review(
         store=Store(),
         settings=ModelSettings.from_env(model),
         use_model=not no_model,
+        judge_claims=judge_claims,
     )
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else markdown(report))
 

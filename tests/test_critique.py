@@ -191,3 +191,53 @@ def test_evaluation_floor():
 def test_real_negotiations_do_not_crash_the_critique():
     result = casino(limit=20)
     assert result["dialogues"] == 20 and result["other_utterances"] > 100
+
+
+def test_the_claim_judge_reads_json_retries_once_and_never_guesses(fake):
+    from coach.config import ModelSettings
+    from coach.critique.judge import contradicted_claims
+
+    t = parse_plain(
+        "Lena: When would it be ready?\nMaya: You'll have it all back within two "
+        "days, I promise.\nLena: Great.\nMaya: I have done this for ten years.",
+        "Maya",
+    )
+    settings = ModelSettings("fake/judge")
+    fake.queue(
+        "not json at all",
+        '{"verdict": "contradicted", "reason": "facts say 8 weeks"}',
+        "garbage",
+        "still garbage",
+    )
+    found = contradicted_claims(t, "Delivery within 8 weeks.", set(), settings)
+    assert [(o.turn, o.kind) for o in found] == [(2, "overclaim")]
+    assert "8 weeks" in found[0].why
+    assert len(fake.prompts) == 4  # one retry per claim, the unreadable second one dropped
+
+
+def test_review_can_ask_the_model_to_judge_claims(fake, tmp_path):
+    path = tmp_path / "call.txt"
+    path.write_text("Lena: When?\nMaya: We deliver everything within two days, always.\n")
+    facts = tmp_path / "facts.md"
+    facts.write_text("# Offer\n\nDelivery within 8 weeks.\n")
+    fake.default = '{"verdict": "contradicted", "reason": "8 weeks"}'
+    result = CliRunner().invoke(
+        cli,
+        [
+            "review",
+            str(path),
+            "--me",
+            "Maya",
+            "--facts",
+            str(facts),
+            "--judge-claims",
+            "--model",
+            "fake/x",
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    flags = json.loads(result.output)["flags"]
+    assert any(f["kind"] == "overclaim" and f["turn"] == 2 for f in flags)

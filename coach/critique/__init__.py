@@ -39,6 +39,7 @@ def critique(
     store: Store | None = None,
     settings: ModelSettings | None = None,
     use_model: bool = True,
+    judge_claims: bool = False,
 ) -> Report:
     """Critique a transcript (object or file) or a stored session; stores it with a session."""
     if store is not None and isinstance(source, str) and not Path(source).exists():
@@ -56,6 +57,7 @@ def critique(
         Context(facts="\n\n".join(facts), personal_code=personal_code),
         settings=settings,
         use_model=use_model,
+        judge_claims=judge_claims,
     )
     if store is not None:
         record = store.create_session(kind="review", title=f"Review for {transcript.me}")
