@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.critique import patterns as pt
+from coach import moves as pt
 from coach.critique.transcript import Transcript, Turn
 
 NEED_LIMIT_SIMILARITY = 0.42

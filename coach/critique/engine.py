@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from coach.config import ModelSettings
 from coach.critique import analyze
@@ -20,6 +20,7 @@ from coach.critique.report import (
     Dimension,
     Finding,
     FitJudgement,
+    FlagKind,
     Report,
     TranscriptOut,
     TranscriptTurn,
@@ -27,14 +28,7 @@ from coach.critique.report import (
 from coach.critique.transcript import Transcript
 from coach.errors import CandorError
 
-FLAG_KINDS = (
-    "overclaim",
-    "undisclosed_limitation",
-    "pressure",
-    "pushed_after_no",
-    "dismissed_concern",
-    "code_breach",
-)
+FLAG_KINDS: tuple[str, ...] = get_args(FlagKind)
 
 # The practices each kind of finding may rest on; the first is the default.
 PRACTICES: dict[str, tuple[str, ...]] = {

@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from coach import moves
+
 _OPEN = re.compile(
     r"^\s*(what|how|why|where|who|which|when|tell me|describe|walk me through|talk me through|"
     r"help me understand|could you (tell|describe|walk|explain)|can you (tell|describe|walk|"
@@ -38,40 +40,6 @@ _MANIPULATION = re.compile(
     r"developer mode|jailbreak|\bDAN\b|base64|rot13|hidden facts?|ground truth|"
     r"as an ai|you('re| are) (an? )?(ai|language model|llm|bot|chatbot)|"
     r"what (are|were) you told|what does your (card|prompt) say|director",
-    re.I,
-)
-_URGENCY = re.compile(
-    r"\b(today only|only today|offer (ends|expires)|expires? (today|tonight|tomorrow|soon|at)|"
-    r"last chance|limited time|only \w+ (spots?|slots?|places?|seats?) left|"
-    r"(sign|decide|commit|buy|book) (today|now|right now|tonight)|before (it'?s|they'?re) gone|"
-    r"price (goes|will go) up|won'?t last|act (now|fast)|now or never|hurry|deadline is today|"
-    r"need (an answer|a decision|you to decide) (today|now|by tonight))",
-    re.I,
-)
-_DISMISS = re.compile(
-    r"\b(don'?t worry about (that|it)|not a (big )?(deal|problem|concern)|trust me|"
-    r"that won'?t be (a|an) (problem|issue)|everyone says that|you'?re overthinking|"
-    r"that'?s (irrelevant|not important|nothing)|never mind (that|about)|let'?s not (worry|get)|"
-    r"no one (cares|worries)|that'?s a minor (thing|detail))",
-    re.I,
-)
-_PUSH = re.compile(
-    r"\b(are you sure|just (try|sign|give it a)|what would it take|come on|reconsider|"
-    r"change your mind|one more (time|chance)|last offer|extra discount|i'?ll (throw in|add)|"
-    r"let me (convince|persuade)|you'?ll regret|think again)",
-    re.I,
-)
-_WALK_AWAY = re.compile(
-    r"\b(not (the )?right fit|not a (good )?fit|(we|i) (can'?t|cannot|won'?t be able to) "
-    r"(help|serve|support|do that for) you|wouldn'?t be fair to you|better served|"
-    r"i'?d rather not take|i don'?t think (we|i)('re| am| are)? (the right|a good)|"
-    r"shouldn'?t (buy|sign|hire|take)|don'?t (buy|sign|hire) (this|me|us))",
-    re.I,
-)
-_REFERRAL = re.compile(
-    r"\b(refer you|recommend (someone|another|a different|you (talk|speak|try|look))|"
-    r"you (might|could|should) (try|look at|talk to|contact)|someone else (would|could|might)|"
-    r"another (provider|consultant|designer|coach|firm|company|bookkeeper|candidate))",
     re.I,
 )
 _DISCLOSE = re.compile(
@@ -143,16 +111,16 @@ def read_rules(text: str, *, after_no: bool, open_concerns: bool) -> Reading:
         reading.question and not reading.open_question and any(_CLOSED.match(ln) for ln in lines)
     )
     reading.manipulation = bool(_MANIPULATION.search(text))
-    reading.walk_away = bool(_WALK_AWAY.search(text))
-    reading.referral = bool(_REFERRAL.search(text))
+    reading.walk_away = bool(moves.WALK_AWAY.search(text))
+    reading.referral = bool(moves.REFERRAL.search(text))
     reading.asks_decision = bool(_CLOSE.search(text))
     reading.pitch = bool(_PITCH.search(text)) and not reading.walk_away
     reading.claim = bool(_CLAIM.search(text))
-    if _URGENCY.search(text):
+    if moves.URGENCY.search(text):
         reading.pressure.append("false_urgency")
-    if after_no and (_PUSH.search(text) or reading.asks_decision or reading.pitch):
+    if after_no and (moves.PUSH.search(text) or reading.asks_decision or reading.pitch):
         reading.pressure.append("pushed_after_no")
-    if open_concerns and _DISMISS.search(text):
+    if open_concerns and moves.DISMISS.search(text):
         reading.pressure.append("dismissed_concern")
     reading.discloses = ["(stated)"] if _DISCLOSE.search(text) else []
     return reading

@@ -15,15 +15,10 @@ from typing import Any
 
 import yaml
 
+from coach.critique.engine import FLAG_KINDS
+
 HERE = Path(__file__).resolve().parent
-KINDS = (
-    "overclaim",
-    "undisclosed_limitation",
-    "pressure",
-    "pushed_after_no",
-    "dismissed_concern",
-    "code_breach",
-)
+KINDS = FLAG_KINDS
 SHARED = HERE.parent.parent.parent / "shared" / "data" / "dialogues" / "casino_annotated_150.jsonl"
 
 

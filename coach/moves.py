@@ -1,4 +1,7 @@
-"""The phrases the deterministic analyzers look for, in one place."""
+"""The phrases that mark moves in a conversation: urgency, a clear no, pushing on, brushing off a
+concern, walking away, referring, recommending. The director reads them in each user turn, and
+the critique looks for them in whole transcripts, so both judge a move the same way.
+"""
 
 from __future__ import annotations
 
