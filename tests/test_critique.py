@@ -99,9 +99,19 @@ def test_personal_code_discount_rule():
         "Maya: What's your budget?\nLena: Tight.\nMaya: I can knock 25% off the monthly fee "
         "for you.\nLena: Okay."
     )
-    r = report(text, personal_code=["I don't discount more than 10%"])
+    r = report(
+        text,
+        personal_code=[
+            "I don't discount more than 10%",
+            "I don't sell to anyone who can't afford it",
+        ],
+    )
     assert ("code_breach", 3) in {(f.kind, f.turn) for f in r.flags}
-    assert {d.id: d.score for d in r.dimensions}["personal_code"] == 0.0
+    dim = {d.id: d for d in r.dimensions}["personal_code"]
+    assert dim.score == 0.0  # the one rule that can be checked was broken
+    assert "not enough evidence to check: I don't sell to anyone" in dim.reason
+    only_vague = report(text, personal_code=["I don't sell to anyone who can't afford it"])
+    assert {d.id: d.score for d in only_vague.dimensions}["personal_code"] is None
 
 
 def test_transcript_errors_name_the_line_and_the_speaker(tmp_path):

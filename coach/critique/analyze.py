@@ -340,11 +340,19 @@ def discovery(t: Transcript) -> dict[str, float | int | None]:
     }
 
 
+_DISCOUNT_RULE = re.compile(r"discount(?:s|ing)? (?:of )?more than (\d+) ?%", re.I)
+
+
+def checkable_rule(rule: str) -> bool:
+    """Whether a personal rule can be checked exactly (today: a discount limit)."""
+    return bool(_DISCOUNT_RULE.search(rule))
+
+
 def code_breaches(t: Transcript, code: Sequence[str]) -> list[Observation]:
     """Breaches of personal rules that can be checked exactly (discount limits)."""
     found: list[Observation] = []
     for rule in code:
-        limit = re.search(r"discount(?:s|ing)? (?:of )?more than (\d+) ?%", rule, re.I)
+        limit = _DISCOUNT_RULE.search(rule)
         if not limit:
             continue
         for turn in t.mine():

@@ -293,12 +293,21 @@ def _dimensions(
     )
     if context.personal_code:
         breaches = of("code_breach")
+        checkable = [r for r in context.personal_code if analyze.checkable_rule(r)]
+        unchecked = [r for r in context.personal_code if not analyze.checkable_rule(r)]
+        note = f"; not enough evidence to check: {'; '.join(unchecked)}" if unchecked else ""
+        broken = {f.why for f in breaches}
         dims.append(
             Dimension(
                 id="personal_code",
                 findings=breaches,
-                score=round(max(0.0, 1 - len(breaches) / len(context.personal_code)), 2),
-                reason=f"{len(breaches)} breaches of your {len(context.personal_code)} rules",
+                score=None
+                if not checkable
+                else round(
+                    1 - sum(any(r in why for why in broken) for r in checkable) / len(checkable), 2
+                ),
+                reason=f"checked {len(checkable)} of your {len(context.personal_code)} rules, "
+                f"{len(breaches)} breaches{note}",
             )
         )
     return dims
