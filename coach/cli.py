@@ -337,6 +337,29 @@ def _prompted_lines() -> Any:
             yield line.strip()
 
 
+_FORMATS = ["vtt", "srt", "otter", "zoom_chat", "plain", "json", "docx"]
+
+
+def _imported(path: Path, as_format: str | None, alternate: bool) -> Any:
+    """The transcript at ``path``, with unknown speakers split only when asked to."""
+    from coach.importers import alternate_speakers, import_file
+
+    imported = import_file(path, as_format)
+    if alternate:
+        imported = alternate_speakers(imported)
+        click.echo(
+            "Unlabelled turns were split between alternating speakers; check them.", err=True
+        )
+    return imported
+
+
+def _pick_me(imported: Any, me: str | None) -> str | None:
+    """--me, or, in a terminal, a choice among the transcript's speakers."""
+    if me or not sys.stdin.isatty() or not imported.speakers:
+        return me
+    return str(click.prompt("Which speaker are you?", type=click.Choice(imported.speakers)))
+
+
 @cli.command()
 @click.argument(
     "path", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True)
@@ -357,6 +380,17 @@ def _prompted_lines() -> Any:
 )
 @click.option("--session", "session_id", metavar="ID", help="Critique a stored session again.")
 @click.option(
+    "--as",
+    "as_format",
+    type=click.Choice(_FORMATS),
+    help="The transcript's format, if detection gets it wrong.",
+)
+@click.option(
+    "--alternate",
+    is_flag=True,
+    help="Split turns with no speaker between two alternating speakers.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["markdown", "json"]),
@@ -367,8 +401,8 @@ def _prompted_lines() -> Any:
 @click.option(
     "--judge-claims",
     is_flag=True,
-    help="Also have the model check each factual claim against the facts (for "
-    "strong hosted models; the built-in one over-flags).",
+    help="Also have the model check each factual claim against the facts (for strong hosted "
+    "models; the built-in one over-flags).",
 )
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
 def review(
@@ -377,13 +411,17 @@ def review(
     facts_files: tuple[Path, ...],
     code_file: Path | None,
     session_id: str | None,
+    as_format: str | None,
+    alternate: bool,
     fmt: str,
     no_model: bool,
     judge_claims: bool,
     model: str | None,
 ) -> None:
-    """Critique a transcript (Name: text lines) or a stored session for honesty and fit."""
+    """Critique a transcript (VTT, SRT, Otter, Zoom chat, Name: text, JSON, .docx) or a stored
+    session for honesty and fit."""
     from coach.critique import critique, markdown
+    from coach.critique.transcript import from_imported
     from coach.errors import InputError
     from coach.store import Store
     from knowledge.documents import read_document
@@ -395,8 +433,12 @@ def review(
     if code_file:
         lines = code_file.read_text(encoding="utf-8").splitlines()
         code = [ln.strip(" -*\t") for ln in lines if ln.strip()]
+    source: Any = session_id
+    if path is not None:
+        imported = _imported(path, as_format, alternate)
+        source = from_imported(imported, _pick_me(imported, me))
     report = critique(
-        path or session_id or "",
+        source,
         me=me,
         facts=facts,
         personal_code=code,
@@ -406,6 +448,64 @@ def review(
         judge_claims=judge_claims,
     )
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else markdown(report))
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--me", help="Which speaker is you (stored with the session).")
+@click.option(
+    "--as",
+    "as_format",
+    type=click.Choice(_FORMATS),
+    help="The transcript's format, if detection gets it wrong.",
+)
+@click.option(
+    "--alternate",
+    is_flag=True,
+    help="Split turns with no speaker between two alternating speakers.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def import_command(
+    path: Path, me: str | None, as_format: str | None, alternate: bool, fmt: str
+) -> None:
+    """Store a transcript as a session, without critiquing it."""
+    from coach.errors import InputError
+    from coach.store import Store
+
+    imported = _imported(path, as_format, alternate)
+    me = _pick_me(imported, me)
+    if me and me not in imported.speakers:
+        raise InputError(
+            f"{imported.source}: there is no speaker '{me}'; speakers: "
+            f"{', '.join(imported.speakers)}."
+        )
+    store = Store()
+    record = store.create_session(kind="import", title=f"Imported {imported.source}")
+    for turn in imported.turns:
+        store.add_turn(
+            record.id,
+            "user" if me and turn.speaker == me else "assistant",
+            turn.text,
+            speaker=turn.speaker,
+        )
+    turns = [{"speaker": t.speaker, "text": t.text} for t in imported.turns]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"session_id": record.id, "format": imported.format, "turns": turns},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    unknown = sum(1 for t in imported.turns if t.speaker is None)
+    click.echo(
+        f"Imported {len(turns)} turns ({imported.format}) from {imported.source} as "
+        f"session {record.id}. Speakers: {', '.join(imported.speakers) or 'none'}"
+        + (f"; {unknown} turns with no speaker." if unknown else ".")
+    )
 
 
 @cli.group()
@@ -431,10 +531,16 @@ def personas_list() -> None:
 @click.option(
     "--from",
     "source",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="A product sheet or job description (.md, .txt, .pdf, .docx).",
 )
+@click.option(
+    "--from-transcript",
+    "transcript_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A real call: draft the other side from what she said, to practise it again.",
+)
+@click.option("--me", help="With --from-transcript: which speaker is you.")
 @click.option(
     "--other",
     default="",
@@ -444,15 +550,39 @@ def personas_list() -> None:
     "--mode", type=click.Choice(["sales", "interview"]), default="sales", show_default=True
 )
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
-def personas_draft(source: Path, other: str, mode: str, model: str | None) -> None:
-    """Draft a persona and a scenario card from a document, validate and save them."""
-    from coach.persona_builder import draft
-    from knowledge.documents import read_document
+def personas_draft(
+    source: Path | None,
+    transcript_path: Path | None,
+    me: str | None,
+    other: str,
+    mode: str,
+    model: str | None,
+) -> None:
+    """Draft a persona and a scenario card, validate and save them with your own cards."""
+    from coach.errors import InputError
 
-    document = read_document(source)
-    result = draft(document.text, other, mode, ModelSettings.from_env(model))
-    click.echo(f"Drafted persona '{result.persona.id}' -> {result.persona_path}")
-    click.echo(f"Drafted scenario '{result.scenario.id}' -> {result.scenario_path}")
+    if (source is None) == (transcript_path is None):
+        raise InputError("Give --from DOCUMENT or --from-transcript FILE (one of them).")
+    if transcript_path is not None:
+        from coach import replay
+        from coach.critique.transcript import from_imported
+
+        imported = _imported(transcript_path, None, alternate=False)
+        transcript = from_imported(imported, _pick_me(imported, me))
+        saved = replay.save(*replay.cards_from_transcript(transcript, mode))
+        persona_path, scenario_path = saved.persona_path, saved.scenario_path
+        persona_id, scenario_id = saved.persona.id, saved.scenario.id
+    else:
+        from coach.persona_builder import draft
+        from knowledge.documents import read_document
+
+        assert source is not None
+        result = draft(read_document(source).text, other, mode, ModelSettings.from_env(model))
+        persona_path, scenario_path = result.persona_path, result.scenario_path
+        persona_id, scenario_id = result.persona.id, result.scenario.id
+    click.echo(f"Drafted persona '{persona_id}' -> {persona_path}")
+    click.echo(f"Drafted scenario '{scenario_id}' -> {scenario_path}")
+    click.echo(f"Practise it: candor practice --persona {persona_id}")
 
 
 def main() -> None:

@@ -14,8 +14,7 @@ from coach.config import ModelSettings
 from coach.critique.engine import Context, run
 from coach.critique.render import markdown
 from coach.critique.report import Finding, Report
-from coach.critique.transcript import Transcript, Turn, read_plain, with_me
-from coach.errors import InputError
+from coach.critique.transcript import Transcript, Turn, from_imported, with_me
 from coach.store import Store
 from personas.cards import PersonaCard, ScenarioCard
 
@@ -49,9 +48,9 @@ def critique(
     if isinstance(source, Transcript):
         transcript = source
     else:
-        if not me:
-            raise InputError("Say which speaker is you (--me NAME).")
-        transcript = read_plain(source, me)
+        from coach.importers import import_file
+
+        transcript = from_imported(import_file(source), me)
     report = run(
         transcript,
         Context(facts="\n\n".join(facts), personal_code=personal_code),

@@ -78,3 +78,30 @@ def read_plain(path: Path | str, me: str) -> Transcript:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: cannot be read as UTF-8 text ({exc}).") from exc
     return parse_plain(text, me, path.name)
+
+
+def from_imported(imported: Any, me: str | None) -> Transcript:
+    """A critique transcript from an imported one; every turn must have a known speaker.
+
+    Unlabelled turns are never attributed silently: the user labels them, or asks for the
+    alternating-speaker split and confirms it.
+    """
+    unknown = sum(1 for t in imported.turns if t.speaker is None)
+    if unknown:
+        raise InputError(
+            f"{imported.source}: {unknown} of {len(imported.turns)} turns have no speaker. "
+            "Label them, or split them by alternating speakers with --alternate."
+        )
+    if not me:
+        raise InputError(
+            f"{imported.source}: say which speaker is you with --me; speakers: "
+            f"{', '.join(imported.speakers)}."
+        )
+    turns: list[Turn] = []
+    for item in imported.turns:
+        if turns and turns[-1].speaker == item.speaker:
+            last = turns.pop()
+            turns.append(Turn(last.number, last.speaker, f"{last.text} {item.text}"))
+        else:
+            turns.append(Turn(len(turns) + 1, item.speaker, item.text))
+    return with_me(turns, me, imported.source)
