@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from coach.config import ModelSettings
 from coach.errors import InputError, describe_validation
 from personas.cards import Offer, PersonaCard, ScenarioCard
-from personas.loader import user_dir
+from personas.loader import save_user_cards
 
 MAX_SOURCE_CHARS = 6_000
 
@@ -148,14 +147,5 @@ def draft(source: str, other: str, mode: str, settings: ModelSettings) -> Drafte
             f"The model could not draft a valid card ({errors}). Try again, or "
             "try a stronger model with --model."
         )
-    folder = user_dir()
-    persona_path = folder / "cards" / f"{persona.id}.yaml"
-    scenario_path = folder / "scenarios" / f"{scenario.id}.yaml"
-    for path, card in ((persona_path, persona), (scenario_path, scenario)):
-        path.write_text(
-            yaml.safe_dump(
-                card.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True
-            ),
-            encoding="utf-8",
-        )
+    persona_path, scenario_path = save_user_cards(persona, scenario)
     return Drafted(persona, scenario, persona_path, scenario_path)

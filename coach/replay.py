@@ -12,13 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from coach import moves
 from coach.critique.transcript import Transcript
 from coach.errors import InputError
 from personas.cards import Fit, HiddenFact, Offer, PersonaCard, ScenarioCard
-from personas.loader import user_dir
+from personas.loader import save_user_cards
 
 MAX_FACTS = 5
 
@@ -121,14 +119,5 @@ def cards_from_transcript(
 
 def save(persona: PersonaCard, scenario: ScenarioCard) -> Replay:
     """Write the cards to the user's folder, where they are listed with the built-in ones."""
-    folder = user_dir()
-    persona_path = folder / "cards" / f"{persona.id}.yaml"
-    scenario_path = folder / "scenarios" / f"{scenario.id}.yaml"
-    for path, card in ((persona_path, persona), (scenario_path, scenario)):
-        path.write_text(
-            yaml.safe_dump(
-                card.model_dump(exclude_defaults=True), sort_keys=False, allow_unicode=True
-            ),
-            encoding="utf-8",
-        )
+    persona_path, scenario_path = save_user_cards(persona, scenario)
     return Replay(persona, scenario, persona_path, scenario_path)

@@ -122,3 +122,14 @@ def scenario_for(card: PersonaCard) -> ScenarioCard:
     if not card.scenario:
         raise InputError(f"Persona '{card.id}' names no scenario; pass one explicitly.")
     return scenario(card.scenario)
+
+
+def save_user_cards(persona: PersonaCard, scenario: ScenarioCard) -> tuple[Path, Path]:
+    """Write a persona and its scenario to the user's folder; returns their paths."""
+    folder = user_dir()
+    persona_path = folder / "cards" / f"{persona.id}.yaml"
+    scenario_path = folder / "scenarios" / f"{scenario.id}.yaml"
+    for path, card in ((persona_path, persona), (scenario_path, scenario)):
+        data = card.model_dump(exclude_defaults=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return persona_path, scenario_path
