@@ -28,6 +28,14 @@ if "model_settings" not in st.session_state:
     st.session_state.model_settings = ModelSettings.from_env()
 
 page = st.navigation(
-    [st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True)]
+    [
+        st.Page(
+            "app_pages/practice.py",
+            title="Practice",
+            icon=":material/record_voice_over:",
+            default=True,
+        ),
+        st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:"),
+    ]
 )
 page.run()

@@ -10,10 +10,28 @@ from coach.store import Store
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
+class ChatPage:
+    """The app opened on its chat page."""
+
+    def __init__(self) -> None:
+        self.at = AppTest.from_file(APP, default_timeout=60)
+        self.opened = False
+
+    def run(self) -> AppTest:
+        if not self.opened:
+            self.at.run()
+            self.at.switch_page("app_pages/chat.py")
+            self.opened = True
+        return self.at.run()
+
+    def __getattr__(self, name):
+        return getattr(self.at, name)
+
+
 @pytest.fixture
 def app(monkeypatch):
     monkeypatch.setenv("CANDOR_MODEL", "fake/scripted")
-    return AppTest.from_file(APP, default_timeout=60)
+    return ChatPage()
 
 
 def test_page_names_the_active_model(app, fake):
@@ -59,7 +77,8 @@ def test_new_chat_button_starts_over(app, fake):
 
 def test_model_errors_are_shown_not_raised(monkeypatch):
     monkeypatch.setenv("CANDOR_MODEL", "openai/gpt-4o-mini")
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = ChatPage()
+    app.run()
     assert not app.exception
     assert "OPENAI_API_KEY" in app.error[0].value
     assert "Traceback" not in app.error[0].value
@@ -81,8 +100,8 @@ def test_a_failing_reply_keeps_the_message(app, fake):
 def test_keys_from_streamlit_secrets_are_used(monkeypatch):
     monkeypatch.setenv("CANDOR_MODEL", "openai/gpt-4o-mini")
     monkeypatch.setenv("OPENAI_API_KEY", "")  # restored (to unset) after the test
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.secrets["OPENAI_API_KEY"] = "sk-from-secrets"
+    app = ChatPage()
+    app.at.secrets["OPENAI_API_KEY"] = "sk-from-secrets"
     app.run()
     assert not app.exception
     assert not app.error  # the key was found, so the model check passed
