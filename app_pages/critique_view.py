@@ -10,7 +10,7 @@ from knowledge import find
 _LABELS = {
     "honesty": "Honesty",
     "disclosure": "Disclosure",
-    "autonomy": "Respect for her choice",
+    "autonomy": "Autonomy",
     "discovery": "Discovery",
     "fit": "Fit judgement",
     "personal_code": "Your own code",
