@@ -340,6 +340,21 @@ def _prompted_lines() -> Any:
 _FORMATS = ["vtt", "srt", "otter", "zoom_chat", "plain", "json", "docx"]
 
 
+def _transcript_options(command: Any) -> Any:
+    """The --as and --alternate options of the commands that read a transcript."""
+    command = click.option(
+        "--alternate",
+        is_flag=True,
+        help="Split turns with no speaker between two alternating speakers.",
+    )(command)
+    return click.option(
+        "--as",
+        "as_format",
+        type=click.Choice(_FORMATS),
+        help="The transcript's format, if detection gets it wrong.",
+    )(command)
+
+
 def _imported(path: Path, as_format: str | None, alternate: bool) -> Any:
     """The transcript at ``path``, with unknown speakers split only when asked to."""
     from coach.importers import alternate_speakers, import_file
@@ -379,17 +394,7 @@ def _pick_me(imported: Any, me: str | None) -> str | None:
     help="Your personal code: one rule per line, e.g. 'I don't discount more than 10%'.",
 )
 @click.option("--session", "session_id", metavar="ID", help="Critique a stored session again.")
-@click.option(
-    "--as",
-    "as_format",
-    type=click.Choice(_FORMATS),
-    help="The transcript's format, if detection gets it wrong.",
-)
-@click.option(
-    "--alternate",
-    is_flag=True,
-    help="Split turns with no speaker between two alternating speakers.",
-)
+@_transcript_options
 @click.option(
     "--format",
     "fmt",
@@ -453,17 +458,7 @@ def review(
 @cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--me", help="Which speaker is you (stored with the session).")
-@click.option(
-    "--as",
-    "as_format",
-    type=click.Choice(_FORMATS),
-    help="The transcript's format, if detection gets it wrong.",
-)
-@click.option(
-    "--alternate",
-    is_flag=True,
-    help="Split turns with no speaker between two alternating speakers.",
-)
+@_transcript_options
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

@@ -97,22 +97,22 @@ def scenarios() -> dict[str, Listed]:
     return _scan(ScenarioCard, "scenarios")
 
 
+def _one(found: dict[str, Listed], what: str, ident: str) -> BaseModel:
+    if ident not in found:
+        raise InputError(f"There is no {what} '{ident}'. Known: {', '.join(sorted(found))}.")
+    return found[ident].card
+
+
 def persona(ident: str) -> PersonaCard:
     """The persona with this id, or an error listing the known ones."""
-    found = personas()
-    if ident not in found:
-        raise InputError(f"There is no persona '{ident}'. Known: {', '.join(sorted(found))}.")
-    card = found[ident].card
+    card = _one(personas(), "persona", ident)
     assert isinstance(card, PersonaCard)
     return card
 
 
 def scenario(ident: str) -> ScenarioCard:
     """The scenario with this id, or an error listing the known ones."""
-    found = scenarios()
-    if ident not in found:
-        raise InputError(f"There is no scenario '{ident}'. Known: {', '.join(sorted(found))}.")
-    card = found[ident].card
+    card = _one(scenarios(), "scenario", ident)
     assert isinstance(card, ScenarioCard)
     return card
 
