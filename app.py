@@ -35,6 +35,7 @@ page = st.navigation(
             icon=":material/record_voice_over:",
             default=True,
         ),
+        st.Page("app_pages/review.py", title="Review a call", icon=":material/fact_check:"),
         st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:"),
     ]
 )
