@@ -62,7 +62,9 @@ facts_files = st.file_uploader(
     accept_multiple_files=True,
 )
 code_text = st.text_area(
-    "Your own rules, one per line (optional)", placeholder="I don't discount more than 10%"
+    "Your own rules, one per line (optional)",
+    value="\n".join(st.session_state.get("personal_code", [])),
+    placeholder="I don't discount more than 10%",
 )
 
 left, right = st.columns(2)

@@ -1,0 +1,53 @@
+"""The settings page: choose a model, refuse a bad one, show only whether keys are set."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def settings(monkeypatch, fake):
+    monkeypatch.setenv("CANDOR_MODEL", "fake/scripted")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/settings.py")
+    return at.run()
+
+
+def test_a_bad_model_string_is_refused_and_the_old_one_kept(settings):
+    assert not settings.exception
+    settings.text_input[0].set_value("gpt-nonsense-9").run()
+    next(b for b in settings.button if b.label == "Use this model").click().run()
+    assert not settings.exception
+    assert "not a model string litellm understands" in settings.error[0].value
+    assert settings.session_state.model_settings.model == "fake/scripted"
+
+
+def test_a_missing_key_is_named_and_a_good_model_is_taken(settings, monkeypatch):
+    settings.text_input[0].set_value("openai/gpt-4o-mini").run()
+    next(b for b in settings.button if b.label == "Use this model").click().run()
+    assert "OPENAI_API_KEY" in settings.error[0].value
+    settings.selectbox[0].set_value("local/smollm2-135m-instruct").run()
+    next(b for b in settings.button if b.label == "Use this model").click().run()
+    assert settings.session_state.model_settings.model == "local/smollm2-135m-instruct"
+    assert "Now using local/smollm2-135m-instruct" in settings.success[0].value
+
+
+def test_test_connection_and_key_presence(settings, monkeypatch, fake):
+    fake.queue("ok")
+    next(b for b in settings.button if b.label == "Test connection").click().run()
+    assert "answered 'ok'" in settings.success[0].value
+    shown = " ".join(m.value for m in settings.markdown)
+    assert "`OPENAI_API_KEY`: not set" in shown
+    assert "sk-" not in shown
+
+
+def test_personal_rules_carry_over_to_the_review_page(settings):
+    settings.text_area[0].set_value("I don't discount more than 10%").run()
+    assert settings.session_state.personal_code == ["I don't discount more than 10%"]
+    settings.switch_page("app_pages/review.py").run()
+    settings.text_area[0].set_value("Maya: Hi.\nDana: Hello.").run()
+    assert settings.text_area[1].value == "I don't discount more than 10%"
