@@ -36,6 +36,7 @@ page = st.navigation(
             default=True,
         ),
         st.Page("app_pages/review.py", title="Review a call", icon=":material/fact_check:"),
+        st.Page("app_pages/history.py", title="History", icon=":material/history:"),
         st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:"),
         st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
     ]

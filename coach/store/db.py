@@ -228,6 +228,29 @@ class Store:
                 )
             )
 
+    def all_reports(self) -> list[tuple[str, datetime, dict[str, Any]]]:
+        """Every stored report as ``(session id, created at, report)``, oldest first."""
+        with self._begin() as conn:
+            rows = conn.execute(
+                sa.select(
+                    self.reports.c.session_id, self.reports.c.created_at, self.reports.c.report
+                ).order_by(self.reports.c.id)
+            ).all()
+        return [(r[0], _utc(r[1]) or now(), json.loads(r[2])) for r in rows]
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session with its turns and reports."""
+        with self._begin() as conn:
+            for table in (self.reports, self.turns):
+                conn.execute(table.delete().where(table.c.session_id == session_id))
+            conn.execute(self.sessions.delete().where(self.sessions.c.id == session_id))
+
+    def delete_everything(self) -> None:
+        """Delete every session, turn and report (the schema stays)."""
+        with self._begin() as conn:
+            for table in (self.reports, self.turns, self.sessions):
+                conn.execute(table.delete())
+
     def latest_report(self, session_id: str) -> dict[str, Any] | None:
         """The session's most recent report, if any."""
         with self._begin() as conn:
