@@ -50,3 +50,19 @@ def smollm2() -> str:
 
 def pytest_report_header() -> str:
     return f"CANDOR_CACHE={os.environ.get('CANDOR_CACHE', '(per-user cache)')}"
+
+
+@pytest.fixture
+def open_page(monkeypatch, fake):
+    """Open the app on one of its pages, against the scripted model; returns the AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CANDOR_MODEL", "fake/scripted")
+
+    def opener(page: str, run: bool = True) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page(f"app_pages/{page}.py")
+        return at.run() if run else at
+
+    return opener

@@ -1,14 +1,9 @@
 """The review page, driven headless with AppTest: paste a call, pick yourself, critique it."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from coach.store import Store
 from personas import loader
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 CALL = """Maya: Hi Dana, what made you reach out?
 Dana: Our books are a mess and I need someone to run payroll for my staff.
@@ -18,12 +13,8 @@ Maya: Don't worry about that, everyone says that."""
 
 
 @pytest.fixture
-def review(monkeypatch, fake):
-    monkeypatch.setenv("CANDOR_MODEL", "fake/scripted")
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/review.py")
-    return at.run()
+def review(open_page):
+    return open_page("review")
 
 
 def test_paste_pick_me_and_critique(review):

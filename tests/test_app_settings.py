@@ -1,20 +1,11 @@
 """The settings page: choose a model, refuse a bad one, show only whether keys are set."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture
-def settings(monkeypatch, fake):
-    monkeypatch.setenv("CANDOR_MODEL", "fake/scripted")
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/settings.py")
-    return at.run()
+def settings(open_page):
+    return open_page("settings")
 
 
 def test_a_bad_model_string_is_refused_and_the_old_one_kept(settings):
