@@ -53,11 +53,11 @@ def load_card(model: type[Card], path: Path | str) -> Card:
         raise InputError(f"{path}: cannot be read as UTF-8 text ({exc}).") from exc
     card = parse_card(model, text, str(path))
     if isinstance(card, ScenarioCard):
-        return _resolve_facts(card, path.parent)  # type: ignore[return-value]
+        return resolve_facts(card, path.parent)  # type: ignore[return-value]
     return card
 
 
-def _resolve_facts(card: ScenarioCard, base: Path) -> ScenarioCard:
+def resolve_facts(card: ScenarioCard, base: Path) -> ScenarioCard:
     """A scenario whose ``offer.facts`` names a Markdown file gets that file's text."""
     facts = card.offer.facts
     if "\n" not in facts and facts.endswith((".md", ".txt")):
