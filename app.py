@@ -37,6 +37,8 @@ page = st.navigation(
         ),
         st.Page("app_pages/review.py", title="Review a call", icon=":material/fact_check:"),
         st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+        st.Page("app_pages/personas.py", title="Personas", icon=":material/groups:"),
+        st.Page("app_pages/knowledge.py", title="Knowledge", icon=":material/menu_book:"),
         st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:"),
         st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
     ]

@@ -43,11 +43,15 @@ if session is None:
     if not choices:
         st.info("Nobody matches those filters.")
         st.stop()
+    # The Personas page may have picked someone; keep following the last pick.
+    picked = st.session_state.get("practice_pick")
     card = st.selectbox(
         "Who are you talking to?",
         choices,
+        index=next((i for i, c in enumerate(choices) if c.id == picked), 0),
         format_func=lambda c: f"{c.name} · {c.role} ({c.difficulty})",
     )
+    st.session_state.practice_pick = card.id
     try:
         scenario = loader.scenario_for(card)
     except CandorError as exc:
