@@ -25,3 +25,18 @@ def ready_model(settings: ModelSettings) -> ModelSettings:
 
     llm.prepare(settings)
     return settings
+
+
+def knowledge_ready() -> None:
+    """The built-in principles indexed, once per process and index location."""
+    from coach import config
+
+    _knowledge_ready(config.chroma_url() or str(config.home_dir()))
+
+
+@st.cache_resource(show_spinner="Indexing the principles (the first time takes a few seconds)…")
+def _knowledge_ready(location: str) -> bool:
+    import knowledge
+
+    knowledge.ensure_principles()
+    return True
