@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from coach.critique import Report, markdown
+from coach.critique import Finding, Report, markdown
 from knowledge import find
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 _LABELS = {
     "honesty": "Honesty",
@@ -41,14 +45,19 @@ def show(report: Report, key: str) -> None:
     if report.strengths:
         st.markdown("#### What you did well")
         for item in report.strengths:
-            st.success(f"Turn {item.turn}: “{item.quote}” — {item.why}", icon=":material/thumb_up:")
+            st.success(
+                f"[Turn {item.turn}](#{key}-turn-{item.turn}): “{escape(item.quote)}” — {item.why}",
+                icon=":material/thumb_up:",
+            )
     st.markdown("#### To work on")
     if not report.flags:
         st.info("No honesty or pressure problems were found.")
     for item in report.flags:
         with st.container(border=True):
-            st.markdown(f"**Turn {item.turn} · {item.kind.replace('_', ' ')}**")
-            st.markdown(f"> {item.quote}")
+            st.markdown(
+                f"**[Turn {item.turn}](#{key}-turn-{item.turn}) · {item.kind.replace('_', ' ')}**"
+            )
+            st.markdown(f"> {escape(item.quote)}")
             if item.suggestion:
                 st.markdown(item.suggestion)
             principle, practice = find(item.principle)
@@ -56,6 +65,7 @@ def show(report: Report, key: str) -> None:
                 if practice is not None:
                     st.markdown(f"**{practice.name}.** {practice.looks_like}")
                 st.caption(f"{principle.title.en} — {principle.summary.en}")
+    _transcript(report, key)
     left, right_col = st.columns(2)
     left.download_button(
         "Download as Markdown",
@@ -71,3 +81,46 @@ def show(report: Report, key: str) -> None:
         key=f"{key}-json",
         icon=":material/download:",
     )
+
+
+def escape(text: str) -> str:
+    """``text`` shown exactly as written, not read as Markdown, LaTeX or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def _marked(text: str, findings: list[tuple[Finding, str]]) -> str:
+    """``text`` escaped, with each finding's quote highlighted in its colour."""
+    spans = sorted(
+        (text.find(f.quote), text.find(f.quote) + len(f.quote), colour)
+        for f, colour in findings
+        if f.quote and f.quote in text
+    )
+    out, at = [], 0
+    for start, end, colour in spans:
+        if start < at:
+            continue  # overlapping quotes: the first one is marked
+        out.append(escape(text[at:start]))
+        out.append(f":{colour}-background[{escape(text[start:end])}]")
+        at = end
+    out.append(escape(text[at:]))
+    return "".join(out)
+
+
+def _transcript(report: Report, key: str) -> None:
+    """The call turn by turn, each turn linkable, with the findings' quotes marked inline."""
+    by_turn: dict[int, list[tuple[Finding, str]]] = {}
+    for item in report.flags:
+        by_turn.setdefault(item.turn, []).append((item, "orange"))
+    for item in report.strengths:
+        by_turn.setdefault(item.turn, []).append((item, "green"))
+    with st.expander(
+        "The call, with findings marked (orange: to work on, green: done well)",
+        expanded=bool(by_turn),
+    ):
+        for number, turn in enumerate(report.transcript.turns, start=1):
+            marks = by_turn.get(number, [])
+            st.markdown(
+                f'<span id="{key}-turn-{number}"></span>**{number} · {escape(turn.speaker)}:** '
+                f"{_marked(turn.text, marks)}",
+                unsafe_allow_html=True,
+            )

@@ -28,6 +28,10 @@ def test_paste_pick_me_and_critique(review):
     assert any(s.value == "Your critique" for s in review.subheader)
     shown = " ".join(m.value for m in review.markdown)
     assert "pressure" in shown and "dismissed concern" in shown
+    # Each finding links to its turn, and the transcript marks the quote inline.
+    assert "[Turn 3](#review-turn-3)" in shown
+    turn3 = next(m.value for m in review.markdown if 'id="review-turn-3"' in m.value)
+    assert ":orange-background[" in turn3 and "sign now" in turn3
     assert any(s.kind == "review" for s in Store().list_sessions())
 
 
@@ -59,3 +63,14 @@ def test_practise_this_call_again_from_the_page(review):
     assert not review.exception
     assert "dana-replay" in review.success[0].value
     assert not loader.personas()["dana-replay"].builtin
+
+
+def test_transcript_text_is_shown_as_written_not_as_markdown():
+    import re
+
+    from app_pages.critique_view import escape
+
+    raw = "Price: $5 *today* [link](x) <b>bold</b> # not a heading\u200f שלום 🙂"
+    shown = escape(raw)
+    assert "\\*today\\*" in shown and "\\<b\\>" in shown and "\\$5" in shown
+    assert re.sub(r"\\(.)", r"\1", shown) == raw
