@@ -48,7 +48,16 @@ unknown = sum(1 for t in imported.turns if t.speaker is None)
 if unknown:
     st.warning(f"{unknown} of {len(imported.turns)} turns have no speaker label.")
     if st.checkbox("Split them between two alternating speakers (check the result below)"):
-        imported = alternate_speakers(imported)
+        first, second = st.columns(2)
+        names = (
+            first.text_input("First speaker's name", value="Speaker 1"),
+            second.text_input("Second speaker's name", value="Speaker 2"),
+        )
+        try:
+            imported = alternate_speakers(imported, names)
+        except CandorError as exc:
+            st.error(str(exc))
+            st.stop()
 if not imported.speakers:
     st.stop()
 me = st.selectbox("Which speaker are you?", imported.speakers)

@@ -45,6 +45,12 @@ def test_unlabelled_turns_wait_for_the_user(review):
     assert not review.selectbox  # nobody is attributed until the user asks
     review.checkbox[0].check().run()
     assert review.selectbox[0].options == ["Speaker 1", "Speaker 2"]
+    review.text_input[0].set_value("Maya").run()
+    review.text_input[1].set_value("Dana").run()
+    assert not review.exception
+    assert review.selectbox[0].options == ["Maya", "Dana"]
+    review.text_input[1].set_value("Maya").run()
+    assert "two different names" in review.error[0].value
 
 
 def test_bad_input_is_an_error_not_a_traceback(review):
