@@ -253,6 +253,7 @@ def _cards(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
+@click.option("--resume", metavar="ID", help="Continue a stored practice call where it stopped.")
 def practice(
     persona_id: str | None,
     persona_file: Path | None,
@@ -261,20 +262,43 @@ def practice(
     script: Path | None,
     fmt: str,
     model: str | None,
+    resume: str | None,
 ) -> None:
     """Practise a call against a persona who hides what she knows and can say no."""
+    from coach.errors import InputError
     from coach.practice import PracticeSession
     from coach.store import Store
 
-    persona, scenario = _cards(persona_id, persona_file, scenario_id, scenario_file)
-    session = PracticeSession.start(Store(), persona, scenario, ModelSettings.from_env(model))
-    turns: list[dict[str, Any]] = [
-        {"speaker": "persona", "text": persona.opening, "revealed": [], "events": []}
-    ]
+    settings = ModelSettings.from_env(model)
     quiet = fmt == "json"
+    if resume:
+        if persona_id or persona_file or scenario_id or scenario_file:
+            raise InputError("--resume continues a stored call; drop --persona and --scenario.")
+        session = PracticeSession.resume(Store(), resume, settings)
+        persona, scenario = session.persona, session.scenario
+    else:
+        persona, scenario = _cards(persona_id, persona_file, scenario_id, scenario_file)
+        session = PracticeSession.start(Store(), persona, scenario, settings)
+    turns: list[dict[str, Any]] = [
+        {"speaker": "persona" if role == "assistant" else "user", "text": text, "revealed": []}
+        for role, text in session.transcript()
+    ]
+    for turn in turns:
+        turn["events"] = []
     if not quiet:
         click.echo(f"{scenario.title}\n{scenario.brief}\n" if scenario.brief else scenario.title)
-        click.echo(f"{persona.name}: {persona.opening}")
+        for turn in turns:
+            who = persona.name if turn["speaker"] == "persona" else "you"
+            click.echo(f"{who}: {turn['text']}")
+    if session.pending is not None:
+        if not quiet:
+            click.echo(f"{persona.name}: ", nl=False)
+        answer = "".join(
+            piece if quiet else _echo_piece(piece) for piece in session.answer_pending()
+        )
+        if not quiet:
+            click.echo()
+        turns.append({"speaker": "persona", "text": answer, "revealed": [], "events": []})
     if script:
         lines = [ln.strip() for ln in script.read_text(encoding="utf-8").splitlines()]
         source: Any = iter([ln for ln in lines if ln])
@@ -323,6 +347,11 @@ def practice(
         if session.report is not None:
             click.echo(f"\n{session.report.summary}")
             click.echo(f"Full critique: candor review --session {session.record.id}")
+
+
+def _echo_piece(piece: str) -> str:
+    click.echo(piece, nl=False)
+    return piece
 
 
 def _prompted_lines() -> Any:

@@ -69,6 +69,9 @@ class PracticeSession:
     last: Voiced | None = None
     report: Any = None
     """The critique, once the call has ended."""
+    pending: tuple[str, Beat, dict[str, Any]] | None = None
+    """A stored user turn whose reply was never finished (the process died, or the reader
+    stopped); :meth:`answer_pending` voices it."""
 
     @classmethod
     def start(
@@ -108,6 +111,67 @@ class PracticeSession:
         llm.warm(messages, settings)
         return cls(store, record, persona, scenario, settings, director, messages)
 
+    @classmethod
+    def resume(
+        cls, store: Store, session_id: str, settings: ModelSettings | None = None
+    ) -> PracticeSession:
+        """Reopen a stored call where it stopped, e.g. after a crash.
+
+        The director is rebuilt by reading the stored user turns again (it is deterministic),
+        so trust, earned facts and objections are as they were. Complete replies are kept as
+        said; a user turn left without a complete reply becomes :attr:`pending`.
+        """
+        from coach import llm
+        from knowledge.embedding import embed
+        from personas import loader
+
+        record = store.session(session_id)
+        if record.kind != "practice" or not record.persona_id or not record.scenario_id:
+            raise InputError(f"Session {session_id} is a {record.kind}, not a practice call.")
+        if record.outcome and record.outcome.get("ended_by"):
+            raise InputError(
+                f"The call {session_id} has ended; read it with `candor review --session "
+                f"{session_id}`, or start a new one."
+            )
+        persona = loader.persona(record.persona_id)
+        scenario = loader.scenario(record.scenario_id)
+        settings = settings or ModelSettings.from_env()
+        llm.check(settings)
+        director = Director(persona, scenario, embed)
+        messages = [
+            {"role": "system", "content": system_prompt(persona, scenario)},
+            {"role": "assistant", "content": persona.opening},
+        ]
+        pending: tuple[str, Beat, dict[str, Any]] | None = None
+        for turn in store.turns_of(session_id)[1:]:
+            if turn.role == "user":
+                _, beat, events = director.step(turn.text)
+                messages += [
+                    {"role": "user", "content": turn.text},
+                    {"role": "system", "content": director_note(beat)},
+                ]
+                pending = (turn.text, beat, events)
+            elif turn.role == "assistant" and turn.status == "complete" and pending:
+                messages.append({"role": "assistant", "content": turn.text})
+                pending = None
+        session = cls(store, record, persona, scenario, settings, director, messages)
+        session.pending = pending
+        return session
+
+    def answer_pending(self) -> Iterator[str]:
+        """Stream her reply to the stored user turn that was never answered."""
+        if self.pending is None:
+            raise InputError("There is no unanswered turn in this call.")
+        text, beat, events = self.pending
+        self.pending = None
+        return self._reply(text, beat, events)
+
+    def transcript(self) -> list[tuple[str, str]]:
+        """The call so far as (role, text) pairs, the opening first; for showing it again."""
+        return [
+            (m["role"], m["content"]) for m in self.messages if m["role"] in {"user", "assistant"}
+        ]
+
     @property
     def ended(self) -> bool:
         return self.director.state.ended
@@ -121,6 +185,8 @@ class PracticeSession:
         text = user_message(text, MAX_MESSAGE_CHARS)
         if self.ended:
             raise InputError("This call has ended. Start a new one to practise again.")
+        if self.pending is not None:
+            raise InputError("Her reply to your last turn is still missing; answer_pending first.")
         reading, beat, events = self.director.step(text)
         self.store.add_turn(self.record.id, "user", text, events=events)
         note = director_note(beat)
@@ -145,10 +211,28 @@ class PracticeSession:
         voiced = Voiced()
         self.last = voiced
         start = time.perf_counter()
-        for part in self._voice(user_text, beat, voiced):
-            if voiced.first_token_s is None:
-                voiced.first_token_s = time.perf_counter() - start
-            yield part
+        shown: list[str] = []
+        try:
+            for part in self._voice(user_text, beat, voiced):
+                if voiced.first_token_s is None:
+                    voiced.first_token_s = time.perf_counter() - start
+                shown.append(part)
+                yield part
+        except BaseException:
+            # The reader stopped (a page rerun, a closed connection): keep what was shown,
+            # marked incomplete, and leave the turn pending so that it can be answered again.
+            self.pending = (user_text, beat, events)
+            if shown:
+                self.store.add_turn(
+                    self.record.id,
+                    "assistant",
+                    "".join(shown),
+                    speaker=self.persona.name,
+                    model=self.settings.model,
+                    status="incomplete",
+                    events={"beat": beat.kind, "revealed": []},
+                )
+            raise
         self.messages.append({"role": "assistant", "content": voiced.text})
         self.store.add_turn(
             self.record.id,
