@@ -72,9 +72,26 @@ record = st.selectbox(
     shown,
     format_func=lambda s: f"{s.updated_at:%Y-%m-%d %H:%M} · {s.kind} · {s.title or s.id[:8]}",
 )
+unfinished = record.kind == "practice" and not (record.outcome or {}).get("ended_by")
+if unfinished:
+    st.info("This call was never finished. You can pick it up where it stopped.")
+    if st.button("Resume this call", type="primary", icon=":material/play_arrow:"):
+        from coach.practice import PracticeSession
+
+        try:
+            session = PracticeSession.resume(store, record.id, st.session_state.model_settings)
+        except CandorError as exc:
+            st.error(f"{exc}\n\nCheck the model in Settings, then try again.")
+            st.stop()
+        st.session_state.practice = session
+        st.session_state.practice_log = session.transcript()
+        st.switch_page("app_pages/practice.py")
 for turn in store.turns_of(record.id):
     with st.chat_message("user" if turn.role == "user" else "assistant"):
-        st.markdown(f"**{turn.speaker}:** {turn.text}" if turn.speaker else turn.text)
+        said = critique_view.escape(turn.text)
+        st.markdown(f"**{critique_view.escape(turn.speaker)}:** {said}" if turn.speaker else said)
+        if turn.status == "incomplete":
+            st.caption("Cut off: this reply was interrupted.")
 latest = store.latest_report(record.id)
 if latest is not None:
     critique_view.show(Report.model_validate(latest), key=f"history-{record.id}")

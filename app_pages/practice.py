@@ -79,7 +79,7 @@ log: list[tuple[str, str]] = st.session_state.practice_log
 st.caption(f"{session.scenario.title} · talking to {persona.name}, {persona.role}")
 for role, text in log:
     with st.chat_message(role, avatar=":material/person:" if role == "assistant" else None):
-        st.markdown(text)
+        st.markdown(critique_view.escape(text))
 
 if session.report is not None:
     critique_view.show(session.report, key=session.record.id)
@@ -88,20 +88,33 @@ if session.report is not None:
         st.rerun()
     st.stop()
 
-if session.ended:
-    st.info(f"{persona.name} ended the call.")
-elif prompt := st.chat_input(f"Say something to {persona.name}"):
-    log.append(("user", prompt))
-    with st.chat_message("user"):
-        st.markdown(prompt)
+if session.pending is not None and not session.ended:
+    # A resumed call, or a reply that was cut off: she answers the last turn first.
     with st.chat_message("assistant", avatar=":material/person:"):
         try:
-            reply = st.write_stream(session.send(prompt))
-            log.append(("assistant", str(reply)))
+            log.append(("assistant", str(st.write_stream(session.answer_pending()))))
         except CandorError as exc:
-            st.error(f"{exc}\n\nYour words are saved; you can say them again.")
-    if session.ended:
-        st.rerun()
+            st.error(f"{exc}\n\nYour words are saved; reload the page to try again.")
+            st.stop()
+if session.ended:
+    st.info(f"{persona.name} ended the call.")
+elif (prompt := st.chat_input(f"Say something to {persona.name}")) and prompt.strip():
+    try:
+        stream = session.send(prompt)  # stores your turn, or refuses it before anything is kept
+    except CandorError as exc:
+        st.warning(f"{exc} Nothing was sent.")
+    else:
+        log.append(("user", prompt.strip()))
+        with st.chat_message("user"):
+            st.markdown(critique_view.escape(prompt.strip()))
+        with st.chat_message("assistant", avatar=":material/person:"):
+            try:
+                reply = st.write_stream(stream)
+                log.append(("assistant", str(reply)))
+            except CandorError as exc:
+                st.error(f"{exc}\n\nYour words are saved; reload the page to hear her answer.")
+        if session.ended:
+            st.rerun()
 
 if st.button("End the call and see my critique", icon=":material/call_end:"):
     with st.spinner("Reading the call…"):

@@ -43,3 +43,30 @@ def test_deleting_a_session_and_everything(history):
     assert len(Store().list_sessions()) == 1 and len(Store().all_reports()) == 1
     next(b for b in history.button if b.label == "Yes, delete everything").click().run()
     assert Store().list_sessions() == [] and Store().all_reports() == []
+
+
+def test_an_unfinished_call_resumes_from_history(history, fake):
+    from coach.config import ModelSettings
+    from coach.practice import PracticeSession
+    from personas import loader
+
+    dana = loader.persona("dana-bakery-owner")
+    fake.default = "Fair question. We're a small bakery. Tell me more?"
+    session = PracticeSession.start(
+        Store(), dana, loader.scenario_for(dana), ModelSettings("fake/scripted")
+    )
+    stream = session.send("Who runs payroll for your staff today?")
+    next(stream)
+    stream.close()  # the process died mid-reply
+    history.run()
+    assert not history.exception
+    assert "never finished" in history.info[0].value
+    assert any(c.value.startswith("Cut off") for c in history.caption)
+    next(b for b in history.button if b.label == "Resume this call").click().run()
+    assert not history.exception
+    assert history.title[0].value == "Practice a call"
+    said = [m.value for m in history.markdown]
+    assert any("payroll" in m for m in said)
+    turns = Store().turns_of(session.record.id)
+    assert turns[-1].role == "assistant" and turns[-1].status == "complete"
+    assert sum(t.role == "user" for t in turns) == 1
