@@ -11,6 +11,10 @@ Every setting has one env var and one default, so that the CLI, the UI and the t
 - ``CANDOR_DB_URL``: a SQLAlchemy URL; set it to use PostgreSQL instead of SQLite.
 - ``CANDOR_CHROMA_URL``: ``http://host:port`` of a Chroma server; default: a local index in
   ``CANDOR_HOME/chroma``.
+- ``CANDOR_FALLBACK_MODEL``: a model to answer when ``CANDOR_MODEL`` fails (e.g. the built-in
+  one), optional.
+- ``CANDOR_REDACT``: ``0`` stops redacting obvious secrets from what is sent to a remote model
+  (on by default; the built-in models never send anything anywhere).
 """
 
 from __future__ import annotations
@@ -59,11 +63,26 @@ class ModelSettings:
 
     model: str = DEFAULT_MODEL
     api_base: str | None = None
+    fallback: str | None = None
+    """A model to use when this one fails before it has said anything."""
+    redact: bool = True
+    """Redact obvious secrets from messages sent to a remote model."""
 
     @classmethod
-    def from_env(cls, model: str | None = None, api_base: str | None = None) -> ModelSettings:
-        """Settings from explicit values, else ``CANDOR_MODEL`` / ``CANDOR_API_BASE``."""
+    def from_env(
+        cls,
+        model: str | None = None,
+        api_base: str | None = None,
+        fallback: str | None = None,
+        redact: bool | None = None,
+    ) -> ModelSettings:
+        """Settings from explicit values, else ``CANDOR_MODEL``, ``CANDOR_API_BASE``,
+        ``CANDOR_FALLBACK_MODEL`` and ``CANDOR_REDACT``."""
+        if redact is None:
+            redact = (_env("CANDOR_REDACT") or "1").lower() not in {"0", "false", "no", "off"}
         return cls(
             model=(model or "").strip() or _env("CANDOR_MODEL") or DEFAULT_MODEL,
             api_base=(api_base or "").strip() or _env("CANDOR_API_BASE"),
+            fallback=(fallback or "").strip() or _env("CANDOR_FALLBACK_MODEL"),
+            redact=redact,
         )

@@ -11,7 +11,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-_SETTINGS = ("CANDOR_MODEL", "CANDOR_API_BASE", "CANDOR_DB_URL", "CANDOR_CHROMA_URL")
+_SETTINGS = (
+    "CANDOR_MODEL",
+    "CANDOR_API_BASE",
+    "CANDOR_DB_URL",
+    "CANDOR_CHROMA_URL",
+    "CANDOR_FALLBACK_MODEL",
+    "CANDOR_REDACT",
+)
 _KEYS = (
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
