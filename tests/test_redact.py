@@ -8,7 +8,7 @@ from coach.redact import redact, scrub
 
 SECRETS = [
     ("my key is sk-proj-abcdefghijklmnopqrstuvwx, keep it", "sk-proj-abcdefghijklmnopqrstuvwx"),
-    ("anthropic sk-ant-api03-abcdefghijklmnopqrstuvwxyz", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"),
+    ("anthropic sk-ant-api03-abcdefghijklmnopqrstuvwx", "sk-ant-api03-abcdefghijklmnopqrstuvwx"),
     ("aws AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
     ("gh ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
     ("slack xoxb-1234567890-abcdefghij", "xoxb-1234567890-abcdefghij"),
