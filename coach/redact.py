@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 MARK = "[redacted {kind}]"
 _MIN_SECRET = 8
@@ -61,7 +62,7 @@ def redact(text: str) -> tuple[str, int]:
     """``text`` with obvious credentials replaced by a marker, and how many were replaced."""
     count = 0
 
-    def mark(kind: str, keep_group: bool) -> object:
+    def mark(kind: str, keep_group: bool) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
             nonlocal count
             count += 1
@@ -73,7 +74,7 @@ def redact(text: str) -> tuple[str, int]:
 
     for kind, pattern in _PATTERNS:
         keep = kind in {"secret", "token", "URL credentials"} and pattern.groups > 0
-        text = pattern.sub(mark(kind, keep), text)  # type: ignore[arg-type]
+        text = pattern.sub(mark(kind, keep), text)
 
     def card(match: re.Match[str]) -> str:
         nonlocal count
