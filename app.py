@@ -27,6 +27,31 @@ except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
 if "model_settings" not in st.session_state:
     st.session_state.model_settings = ModelSettings.from_env()
 
+
+def _login_configured() -> bool:
+    """Login is on when .streamlit/secrets.toml has an [auth] section (Streamlit's OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+# With login on, everyone signs in and sees only her own sessions: the store is scoped to her
+# user id in the storage layer (app_pages/resources.store). Without it, everything is 'local'.
+if _login_configured():
+    if not st.user.is_logged_in:
+        st.title("Candor")
+        st.write("A practice studio for honest selling and interviewing. Sign in to begin.")
+        if st.button("Sign in", type="primary", icon=":material/login:"):
+            st.login()
+        st.stop()
+    claims = st.user.to_dict()
+    st.session_state.user_id = str(claims.get("sub") or claims.get("email"))
+    with st.sidebar:
+        st.caption(f"Signed in as {claims.get('email') or claims.get('name') or 'you'}")
+        if st.button("Sign out", icon=":material/logout:"):
+            st.logout()
+
 page = st.navigation(
     [
         st.Page(

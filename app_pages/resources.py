@@ -6,11 +6,13 @@ import streamlit as st
 
 from coach.config import ModelSettings, db_url
 from coach.store import Store
+from coach.store.db import LOCAL_USER
 
 
 def store() -> Store:
-    """The database named by the settings, opened and migrated once per process."""
-    return _store(db_url())
+    """The database named by the settings (opened and migrated once per process), scoped to
+    the signed-in user, or to the single local user when login is off."""
+    return _store(db_url()).for_user(st.session_state.get("user_id") or LOCAL_USER)
 
 
 @st.cache_resource(show_spinner="Opening the database…")

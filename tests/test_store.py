@@ -18,7 +18,7 @@ from coach.store.migrations import MIGRATIONS
 
 EXPECTED_COLUMNS = {
     "migrations": {"name", "applied_at"},
-    "reports": {"id", "session_id", "created_at", "report"},
+    "reports": {"id", "session_id", "created_at", "report", "user_id"},
     "sessions": {
         "id",
         "kind",
@@ -30,6 +30,7 @@ EXPECTED_COLUMNS = {
         "persona_id",
         "scenario_id",
         "outcome",
+        "user_id",
     },
     "turns": {
         "id",
@@ -46,6 +47,7 @@ EXPECTED_COLUMNS = {
         "status",
         "created_at",
         "events",
+        "user_id",
     },
 }
 

@@ -54,3 +54,10 @@ def test_chat_turns_round_trip_on_postgres(pg_store, fake):
         (2, "assistant", text),
     ]
     assert turns[0].created_at.tzinfo is not None
+
+
+def test_two_users_never_see_each_others_rows_on_postgres(pg_store):
+    from tests.test_users import CROSS_USER_PROBES, cross_user_reads
+
+    probes, seen = cross_user_reads(pg_store.for_user("alice"), pg_store.for_user("bob"))
+    assert (probes, seen) == (CROSS_USER_PROBES, 0)

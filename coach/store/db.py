@@ -3,10 +3,16 @@
 Every write commits before it returns, so a turn that :meth:`Store.add_turn` has returned
 survives a crash of the process a moment later. SQLite runs in WAL mode, so the UI and the CLI
 can read while the other writes.
+
+Every row carries the id of the user it belongs to, and every query here is scoped by it: a
+:class:`Store` sees only its user's rows (``local`` on a single-user install; the signed-in
+user's id when the app has login turned on, through :meth:`Store.for_user`). Another user's
+session id behaves exactly like one that does not exist.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Iterator
@@ -58,11 +64,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Store:
-    """Sessions and turns, in whichever database the URL names."""
+LOCAL_USER = "local"
+"""The user of a single-user install (the CLI, or the app without login)."""
 
-    def __init__(self, url: str | None = None) -> None:
+
+class Store:
+    """One user's sessions, turns and reports, in whichever database the URL names."""
+
+    def __init__(self, url: str | None = None, user_id: str = LOCAL_USER) -> None:
         self.url = url or config.db_url()
+        self.user_id = _valid_user(user_id)
         try:
             self.engine: Engine = sa.create_engine(self.url, future=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -91,6 +102,25 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def for_user(self, user_id: str) -> Store:
+        """The same database seen by another user: same connections, that user's rows only."""
+        view = copy.copy(self)
+        view.user_id = _valid_user(user_id)
+        return view
+
+    def _mine(self, table: sa.Table) -> Any:
+        return table.c.user_id == self.user_id
+
+    def _owned(self, conn: Connection, session_id: str) -> None:
+        """Refuse a session id that is not this user's, exactly as if it did not exist."""
+        found = conn.execute(
+            sa.select(self.sessions.c.id).where(
+                self.sessions.c.id == session_id, self._mine(self.sessions)
+            )
+        ).first()
+        if found is None:
+            raise InputError(f"There is no session with id '{session_id}'.")
+
     # sessions
 
     def create_session(
@@ -116,15 +146,20 @@ class Store:
             scenario_id=scenario_id,
         )
         with self._begin() as conn:
-            conn.execute(self.sessions.insert().values(**{**asdict(record), "outcome": None}))
+            conn.execute(
+                self.sessions.insert().values(
+                    **{**asdict(record), "outcome": None, "user_id": self.user_id}
+                )
+            )
         return record
 
     def set_outcome(self, session_id: str, outcome: dict[str, Any]) -> None:
         """Record how a practice call ended."""
         with self._begin() as conn:
+            self._owned(conn, session_id)
             conn.execute(
                 self.sessions.update()
-                .where(self.sessions.c.id == session_id)
+                .where(self.sessions.c.id == session_id, self._mine(self.sessions))
                 .values(outcome=json.dumps(outcome), updated_at=now())
             )
 
@@ -132,7 +167,11 @@ class Store:
         """The session with this id, or an :class:`InputError` naming it."""
         with self._begin() as conn:
             row = (
-                conn.execute(sa.select(self.sessions).where(self.sessions.c.id == session_id))
+                conn.execute(
+                    sa.select(self.sessions).where(
+                        self.sessions.c.id == session_id, self._mine(self.sessions)
+                    )
+                )
                 .mappings()
                 .first()
             )
@@ -146,6 +185,7 @@ class Store:
             rows = (
                 conn.execute(
                     sa.select(self.sessions)
+                    .where(self._mine(self.sessions))
                     .order_by(self.sessions.c.updated_at.desc())
                     .limit(limit)
                 )
@@ -189,6 +229,7 @@ class Store:
         """Append a turn to the session and commit it before returning."""
         stamp = now()
         with self._begin() as conn:
+            self._owned(conn, session_id)
             seq = conn.execute(
                 sa.select(sa.func.coalesce(sa.func.max(self.turns.c.seq), 0) + 1).where(
                     self.turns.c.session_id == session_id
@@ -209,7 +250,9 @@ class Store:
                 "created_at": stamp,
                 "events": json.dumps(events) if events else None,
             }
-            inserted = conn.execute(self.turns.insert().values(**values)).inserted_primary_key
+            inserted = conn.execute(
+                self.turns.insert().values(**values, user_id=self.user_id)
+            ).inserted_primary_key
             assert inserted is not None
             turn_id = inserted[0]
             conn.execute(
@@ -222,9 +265,13 @@ class Store:
     def save_report(self, session_id: str, report: dict[str, Any]) -> None:
         """Store a critique report with its session."""
         with self._begin() as conn:
+            self._owned(conn, session_id)
             conn.execute(
                 self.reports.insert().values(
-                    session_id=session_id, created_at=now(), report=json.dumps(report)
+                    session_id=session_id,
+                    created_at=now(),
+                    report=json.dumps(report),
+                    user_id=self.user_id,
                 )
             )
 
@@ -234,29 +281,32 @@ class Store:
             rows = conn.execute(
                 sa.select(
                     self.reports.c.session_id, self.reports.c.created_at, self.reports.c.report
-                ).order_by(self.reports.c.id)
+                )
+                .where(self._mine(self.reports))
+                .order_by(self.reports.c.id)
             ).all()
         return [(r[0], _utc(r[1]) or now(), json.loads(r[2])) for r in rows]
 
     def delete_session(self, session_id: str) -> None:
         """Delete a session with its turns and reports."""
         with self._begin() as conn:
-            for table in (self.reports, self.turns):
-                conn.execute(table.delete().where(table.c.session_id == session_id))
-            conn.execute(self.sessions.delete().where(self.sessions.c.id == session_id))
+            self._owned(conn, session_id)
+            for table in (self.reports, self.turns, self.sessions):
+                column = table.c.id if table is self.sessions else table.c.session_id
+                conn.execute(table.delete().where(column == session_id, self._mine(table)))
 
     def delete_everything(self) -> None:
-        """Delete every session, turn and report (the schema stays)."""
+        """Delete every session, turn and report of this user (the schema stays)."""
         with self._begin() as conn:
             for table in (self.reports, self.turns, self.sessions):
-                conn.execute(table.delete())
+                conn.execute(table.delete().where(self._mine(table)))
 
     def latest_report(self, session_id: str) -> dict[str, Any] | None:
         """The session's most recent report, if any."""
         with self._begin() as conn:
             row = conn.execute(
                 sa.select(self.reports.c.report)
-                .where(self.reports.c.session_id == session_id)
+                .where(self.reports.c.session_id == session_id, self._mine(self.reports))
                 .order_by(self.reports.c.id.desc())
                 .limit(1)
             ).first()
@@ -268,7 +318,7 @@ class Store:
             rows = (
                 conn.execute(
                     sa.select(self.turns)
-                    .where(self.turns.c.session_id == session_id)
+                    .where(self.turns.c.session_id == session_id, self._mine(self.turns))
                     .order_by(self.turns.c.seq)
                 )
                 .mappings()
@@ -279,5 +329,13 @@ class Store:
             data = dict(row)
             data["created_at"] = _utc(data["created_at"])
             data["events"] = json.loads(data["events"]) if data["events"] else {}
+            del data["user_id"]
             result.append(TurnRecord(**data))
         return result
+
+
+def _valid_user(user_id: str) -> str:
+    user_id = (user_id or "").strip()
+    if not user_id or len(user_id) > 320:
+        raise InputError("A user id must be 1 to 320 characters.")
+    return user_id

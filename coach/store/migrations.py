@@ -86,10 +86,22 @@ def m003_reports(conn: Connection) -> None:
     meta.tables["reports"].create(conn)
 
 
+def m004_user_ids(conn: Connection) -> None:
+    """Every row carries the id of the user it belongs to; rows from before are 'local'."""
+    for table in ("sessions", "turns", "reports"):
+        conn.execute(
+            sa.text(f"ALTER TABLE {table} ADD COLUMN user_id TEXT NOT NULL DEFAULT 'local'")
+        )
+    conn.execute(sa.text("CREATE INDEX ix_sessions_user ON sessions (user_id, updated_at)"))
+    conn.execute(sa.text("CREATE INDEX ix_turns_user ON turns (user_id, session_id)"))
+    conn.execute(sa.text("CREATE INDEX ix_reports_user ON reports (user_id, session_id)"))
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_sessions_and_turns", m001_sessions_and_turns),
     ("m002_practice_events", m002_practice_events),
     ("m003_reports", m003_reports),
+    ("m004_user_ids", m004_user_ids),
 ]
 
 _applied = sa.Table(
