@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import resources
+from app_pages import critique_view, resources
 from coach.chat import ChatSession
 from coach.errors import CandorError
+from coach.store.db import redact_url
 
 settings = st.session_state.model_settings
 
 st.title("Candor")
 st.caption(
     f"Active model: `{settings.model}`"
-    + (f" at `{settings.api_base}`" if settings.api_base else "")
+    + (f" at `{redact_url(settings.api_base)}`" if settings.api_base else "")
 )
 
 with st.sidebar:
-    if st.button("New chat", icon=":material/add:", use_container_width=True):
+    if st.button("New chat", icon=":material/add:", width="stretch"):
         st.session_state.chat = None
 
 try:
@@ -30,16 +31,23 @@ except CandorError as exc:
 chat: ChatSession | None = st.session_state.get("chat")
 for turn in chat.turns if chat else []:
     with st.chat_message(turn.role):
-        st.markdown(turn.text)
+        st.markdown(critique_view.escape(turn.text))
+        if turn.status == "incomplete":
+            st.caption("Cut off: this reply was interrupted.")
 
-if prompt := st.chat_input("Write a message"):
+if (prompt := st.chat_input("Write a message")) and prompt.strip():
     if chat is None:
-        chat = ChatSession.start(store, settings, title=prompt[:80])
+        chat = ChatSession.start(store, settings, title=prompt.strip()[:80])
         st.session_state.chat = chat
-    with st.chat_message("user"):
-        st.markdown(prompt)
-    with st.chat_message("assistant"):
-        try:
-            st.write_stream(chat.send(prompt))
-        except CandorError as exc:
-            st.error(f"{exc}\n\nYour message is saved; you can send it again.")
+    try:
+        stream = chat.send(prompt)  # stores the message, or refuses it before anything is kept
+    except CandorError as exc:
+        st.warning(f"{exc} Nothing was sent.")
+    else:
+        with st.chat_message("user"):
+            st.markdown(critique_view.escape(prompt.strip()))
+        with st.chat_message("assistant"):
+            try:
+                st.write_stream(resources.queued(stream, settings.model))
+            except CandorError as exc:
+                st.error(f"{exc}\n\nYour message is saved; you can send it again.")

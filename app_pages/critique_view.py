@@ -9,7 +9,8 @@ import streamlit as st
 from coach.critique import Finding, Report, markdown
 from knowledge import find
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$])")
+_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
 
 _LABELS = {
     "honesty": "Honesty",
@@ -85,7 +86,14 @@ def show(report: Report, key: str) -> None:
 
 def escape(text: str) -> str:
     """``text`` shown exactly as written, not read as Markdown, LaTeX or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: m.group(1) + _escape_start(m.group(2)), text)
+    return text.replace("\n", "  \n")
+
+
+def _escape_start(marker: str) -> str:
+    """A list, heading or quote marker at the start of a line, made literal."""
+    return marker + "\\" if marker[0].isdigit() else "\\" + marker
 
 
 def _marked(text: str, findings: list[tuple[Finding, str]]) -> str:

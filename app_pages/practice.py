@@ -92,7 +92,8 @@ if session.pending is not None and not session.ended:
     # A resumed call, or a reply that was cut off: she answers the last turn first.
     with st.chat_message("assistant", avatar=":material/person:"):
         try:
-            log.append(("assistant", str(st.write_stream(session.answer_pending()))))
+            answer = resources.queued(session.answer_pending(), settings.model)
+            log.append(("assistant", str(st.write_stream(answer))))
         except CandorError as exc:
             st.error(f"{exc}\n\nYour words are saved; reload the page to try again.")
             st.stop()
@@ -109,7 +110,7 @@ elif (prompt := st.chat_input(f"Say something to {persona.name}")) and prompt.st
             st.markdown(critique_view.escape(prompt.strip()))
         with st.chat_message("assistant", avatar=":material/person:"):
             try:
-                reply = st.write_stream(stream)
+                reply = st.write_stream(resources.queued(stream, settings.model))
                 log.append(("assistant", str(reply)))
             except CandorError as exc:
                 st.error(f"{exc}\n\nYour words are saved; reload the page to hear her answer.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import streamlit as st
 
 from coach.config import ModelSettings, db_url
@@ -42,3 +44,22 @@ def _knowledge_ready(location: str) -> bool:
 
     knowledge.ensure_principles()
     return True
+
+
+def queued(stream: Iterator[str], model: str) -> Iterator[str]:
+    """``stream``, with a notice while the built-in model is busy with other conversations."""
+    from coach.llm.runtime import queue_depth
+
+    ahead = queue_depth(model)
+    notice = st.empty()
+    if ahead:
+        notice.info(
+            f"The built-in model is answering {ahead} other conversation"
+            f"{'s' if ahead > 1 else ''}; you are next in the queue.",
+            icon=":material/hourglass_top:",
+        )
+    for number, piece in enumerate(stream):
+        if number == 0:
+            notice.empty()
+        yield piece
+    notice.empty()

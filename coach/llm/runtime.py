@@ -44,6 +44,9 @@ class LoadedModel:
         self.spec = spec
         self.llama = llama
         self.lock = threading.Lock()
+        self.users = 0
+        """Generations running or waiting for the lock (a queue of one at most is running)."""
+        self._users_lock = threading.Lock()
         self._is_eog = llama_vocab_is_eog
         template = llama.metadata.get("tokenizer.chat_template")
         if not template:
@@ -96,19 +99,36 @@ class LoadedModel:
         ):
             if value is not None:
                 sampling[key] = value
-        with self.lock:
-            tokens = self.prompt_tokens(messages)
-            stats.prompt_tokens = len(tokens)
-            room = self.spec.n_ctx - len(tokens)
-            if room <= 0:
-                raise ModelError(
-                    f"The conversation ({len(tokens)} tokens) does not fit "
-                    f"{self.spec.model_string}'s context of {self.spec.n_ctx} tokens."
-                )
-            limit = min(max_tokens or room, room)
-            if seed is not None:
-                self.llama.set_seed(seed)
-            yield from self._decode(tokens, limit, sampling, list(stop), stats)
+        with self._users_lock:
+            self.users += 1
+        try:
+            with self.lock:
+                yield from self._locked(messages, max_tokens, seed, stop, stats, sampling)
+        finally:
+            with self._users_lock:
+                self.users -= 1
+
+    def _locked(
+        self,
+        messages: Sequence[dict[str, str]],
+        max_tokens: int | None,
+        seed: int | None,
+        stop: Sequence[str],
+        stats: Generation,
+        sampling: dict[str, Any],
+    ) -> Iterator[str]:
+        tokens = self.prompt_tokens(messages)
+        stats.prompt_tokens = len(tokens)
+        room = self.spec.n_ctx - len(tokens)
+        if room <= 0:
+            raise ModelError(
+                f"The conversation ({len(tokens)} tokens) does not fit "
+                f"{self.spec.model_string}'s context of {self.spec.n_ctx} tokens."
+            )
+        limit = min(max_tokens or room, room)
+        if seed is not None:
+            self.llama.set_seed(seed)
+        yield from self._decode(tokens, limit, sampling, list(stop), stats)
 
     def _decode(
         self,
@@ -187,6 +207,15 @@ def load(spec: BuiltinModel, progress: Progress | None = None) -> LoadedModel:
             raise ModelWeightsError(f"llama.cpp could not load {path}: {exc}") from exc
         _loaded[spec.name] = LoadedModel(spec, llama)
         return _loaded[spec.name]
+
+
+def queue_depth(model_string: str) -> int:
+    """How many generations are running or waiting on this built-in model in this process
+    (0 for a model that is not loaded, or not built in)."""
+    for loaded in list(_loaded.values()):
+        if loaded.spec.model_string == model_string:
+            return loaded.users
+    return 0
 
 
 @atexit.register
