@@ -190,3 +190,36 @@ def test_every_committed_turn_survives_kill_9(tmp_path):
     assert seqs == list(range(1, len(seqs) + 1))  # no gaps, no torn rows
     assert set(acknowledged) <= set(seqs)
     assert all(t.text == f"turn {t.seq}" for t in turns)
+
+
+def test_first_starts_at_once_migrate_once(tmp_path):
+    """The UI and the CLI (or several threads) opening a new database at the same moment."""
+    import subprocess
+    import sys
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    code = f"from coach.store import Store; print(Store({url!r}).applied)"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            Store(url)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert not errors and all(p.returncode == 0 for p in procs)
+    assert sum(out.strip() != "[]" for out in outputs) <= 1  # one of them did the work
+    with Store(url).engine.connect() as conn:
+        names = [r[0] for r in conn.execute(sa.text("select name from migrations"))]
+    assert names == [name for name, _ in MIGRATIONS]

@@ -13,7 +13,9 @@ session id behaves exactly like one that does not exist.
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +84,9 @@ class Store:
             ) from exc
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        with self._begin() as conn:
+        with _migration_lock(self.engine), self._begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(4212637)"))  # one migrator
             self.applied = migrate(conn, now)
         meta = sa.MetaData()
         with self._begin() as conn:
@@ -332,6 +336,26 @@ class Store:
             del data["user_id"]
             result.append(TurnRecord(**data))
         return result
+
+
+_migrating = threading.Lock()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrator at a time: across threads, and across processes for a SQLite file (its
+    DDL is not transactional, so two first starts at once could both create the tables)."""
+    with _migrating:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _valid_user(user_id: str) -> str:
