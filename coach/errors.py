@@ -65,8 +65,12 @@ def describe_validation(exc: Exception) -> str:
 
 
 def user_message(text: str, limit: int) -> str:
-    """``text`` stripped, or an :class:`InputError` if it is empty or longer than ``limit``."""
-    text = text.strip()
+    """``text`` stripped, or an :class:`InputError` if it is empty or longer than ``limit``.
+
+    Everything else is kept exactly (other control characters, right-to-left marks, emoji),
+    except NUL, which is dropped: PostgreSQL text cannot hold it and it means nothing in speech.
+    """
+    text = text.replace("\x00", "").strip()
     if not text:
         raise InputError("The message is empty.")
     if len(text) > limit:

@@ -81,7 +81,7 @@ def check(model: type[PersonaCard] | type[ScenarioCard], text: str) -> Checked:
         kind = "nothing" if data is None else type(data).__name__
         return Checked(None, [Problem("", f"must be a mapping of fields, not {kind}.", 1)])
     try:
-        card = model(**data)
+        card = model.model_validate(data)
     except ValidationError as exc:
         problems = [
             Problem(

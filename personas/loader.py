@@ -39,7 +39,7 @@ def parse_card(model: type[Card], text: str, where: str) -> Card:
     if not isinstance(data, dict):
         raise InputError(f"{where}: a card must be a mapping of fields, not {type(data).__name__}.")
     try:
-        return model(**data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(f"{where}: {describe_validation(exc)}") from exc
 
