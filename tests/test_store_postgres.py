@@ -61,3 +61,13 @@ def test_two_users_never_see_each_others_rows_on_postgres(pg_store):
 
     probes, seen = cross_user_reads(pg_store.for_user("alice"), pg_store.for_user("bob"))
     assert (probes, seen) == (CROSS_USER_PROBES, 0)
+
+
+def test_exotic_text_comes_back_exactly_on_postgres(pg_store):
+    from tests.test_bad_input import EXACT
+
+    record = pg_store.create_session(kind="chat", title=EXACT[0])
+    for text in EXACT:
+        pg_store.add_turn(record.id, "user", text)
+    assert [t.text for t in pg_store.turns_of(record.id)] == EXACT
+    assert pg_store.session(record.id).title == EXACT[0]
