@@ -44,11 +44,23 @@ api_base = st.text_input(
     value=current.api_base or "",
     placeholder="http://127.0.0.1:8000/v1 for vLLM or a llama.cpp server",
 )
+fallback = st.text_input(
+    "Fallback model (optional)",
+    value=current.fallback or "",
+    placeholder="local/qwen2.5-1.5b-instruct",
+    help="Answers when the model above fails before it has said anything.",
+)
+redact = st.toggle(
+    "Redact secrets before sending text to a remote model",
+    value=current.redact,
+    help="API keys, tokens, passwords and card numbers in pasted transcripts are replaced "
+    "with a marker. The built-in models never send anything anywhere.",
+)
 left, right = st.columns(2)
 if left.button("Use this model", type="primary"):
     from coach import llm
 
-    candidate = ModelSettings.from_env(model, api_base)
+    candidate = ModelSettings.from_env(model, api_base, fallback, redact)
     try:
         llm.check(candidate)
     except CandorError as exc:

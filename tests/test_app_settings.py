@@ -42,3 +42,13 @@ def test_personal_rules_carry_over_to_the_review_page(settings):
     settings.switch_page("app_pages/review.py").run()
     settings.text_area[0].set_value("Maya: Hi.\nDana: Hello.").run()
     assert settings.text_area[1].value == "I don't discount more than 10%"
+
+
+def test_fallback_and_redaction_are_settings(settings):
+    assert settings.toggle[0].value is True  # redaction is on by default
+    settings.text_input[2].set_value("local/smollm2-135m-instruct").run()
+    settings.toggle[0].set_value(False).run()
+    next(b for b in settings.button if b.label == "Use this model").click().run()
+    assert not settings.exception
+    chosen = settings.session_state.model_settings
+    assert chosen.fallback == "local/smollm2-135m-instruct" and chosen.redact is False
