@@ -9,6 +9,10 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.candor-installed
 HOST ?= 127.0.0.1
 PORT ?= 8501
+# The browser test drives Debian's Chromium; `make browser` installs it when it is missing.
+CHROMIUM ?= /usr/bin/chromium
+APT_GET ?= apt-get
+export CANDOR_CHROMIUM ?= $(CHROMIUM)
 
 # A slim, portable llama.cpp build: AVX2/FMA/F16C without -march=native, no tools or examples.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_BLAS=OFF -DLLAMA_BUILD_TESTS=OFF \
@@ -17,7 +21,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 export PIP_NO_INPUT := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install prepare run test test-fast bench eval lint clean
+.PHONY: install prepare browser run test test-fast bench eval lint clean
 
 install: $(STAMP)
 
@@ -35,18 +39,40 @@ prepare: install
 	$(VENV)/bin/candor models prepare local/qwen2.5-1.5b-instruct
 	$(VENV)/bin/candor knowledge prepare
 
+# Debian's chromium for tests/test_browser.py (Playwright's own browser download is not used).
+# Installed with apt-get as root, or through sudo when it needs no password; `apt-get update`
+# runs only if the first try fails. This target never fails the build: when chromium cannot be
+# installed it says why, and the browser test skips with the reason.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	say() { echo "==> $$*; the browser test (tests/test_browser.py) will be skipped"; }; \
+	if ! command -v $(APT_GET) >/dev/null 2>&1; then \
+		say "Chromium is not at $(CHROMIUM) and there is no apt-get to install it"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else say "Chromium is not at $(CHROMIUM) and installing it needs root or sudo"; exit 0; fi; \
+	apt="$$SUDO env DEBIAN_FRONTEND=noninteractive $(APT_GET)"; \
+	echo "==> Installing Debian's chromium for the browser test ($(APT_GET) install chromium)"; \
+	$$apt install -y -q --no-install-recommends chromium </dev/null \
+		|| { echo "==> That failed; updating the package lists and trying again"; \
+			$$apt update -q </dev/null \
+			&& $$apt install -y -q --no-install-recommends chromium </dev/null; } \
+		|| { say "Could not install chromium with $(APT_GET)"; exit 0; }; \
+	[ -x "$(CHROMIUM)" ] || say "chromium was installed but $(CHROMIUM) is still missing"
+
 run: prepare
 	@echo "==> Candor on http://$(HOST):$(PORT)"
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: prepare lint
+test: prepare lint browser
 	$(PY) -m pytest
 
 test-fast: install
 	$(PY) -m pytest -m "not integration"
 
-bench: prepare
+bench: prepare browser
+	$(PY) bench/startup.py
 	$(PY) bench/model_latency.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/persona_turns.py
