@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import critique_view, resources
 from coach.chat import ChatSession
 from coach.errors import CandorError
-from coach.store.db import redact_url
+from coach.redact import redact_url
 
 settings = st.session_state.model_settings
 

@@ -10,6 +10,7 @@ import streamlit as st
 from coach.config import ModelSettings
 from coach.errors import CandorError
 from coach.llm import builtin
+from coach.redact import redact_url
 
 KEY_VARS = (
     "OPENAI_API_KEY",
@@ -39,11 +40,14 @@ if choice == OTHER:
         value="" if current.model in builtins else current.model,
         placeholder="openai/gpt-4o-mini, ollama/llama3.1, …",
     )
+shown_base = redact_url(current.api_base) or ""  # credentials in it are never shown
 api_base = st.text_input(
     "API base (optional)",
-    value=current.api_base or "",
+    value=shown_base,
     placeholder="http://127.0.0.1:8000/v1 for vLLM or a llama.cpp server",
 )
+if api_base == shown_base:
+    api_base = current.api_base or ""
 fallback = st.text_input(
     "Fallback model (optional)",
     value=current.fallback or "",

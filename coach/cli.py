@@ -53,7 +53,9 @@ def models(ctx: click.Context, model: str | None) -> None:
     for spec in builtin.BUILTIN_MODELS.values():
         mark = "*" if spec.model_string == active.model else " "
         click.echo(f" {mark} {spec.model_string:<30} {spec.description}")
-    where = f" at {active.api_base}" if active.api_base else ""
+    from coach.redact import redact_url
+
+    where = f" at {redact_url(active.api_base)}" if active.api_base else ""
     click.echo(f"Active model: {active.model}{where}")
 
 

@@ -23,6 +23,7 @@ from coach.director.voice import (
     system_prompt,
 )
 from coach.errors import CandorError, InputError, user_message
+from coach.redact import scrub
 from coach.store import SessionRecord, Store
 from personas.cards import PersonaCard, ScenarioCard
 
@@ -282,7 +283,7 @@ class PracticeSession:
                     if sum(p[-1:] in ".!?" for p in released) >= MAX_SENTENCES:
                         break
             except CandorError as exc:
-                voiced.problems.append(f"model_error: {exc}")
+                voiced.problems.append(f"model_error: {scrub(str(exc))}")
             if released:
                 voiced.text = " ".join(released)
                 if beat.kind == "reveal" and not self._conveys(voiced.text, beat.line):

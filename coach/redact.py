@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 MARK = "[redacted {kind}]"
 _MIN_SECRET = 8
@@ -102,3 +103,16 @@ def scrub(text: str) -> str:
     for value in environment_secrets():
         text = text.replace(value, MARK.format(kind="key"))
     return redact(text)[0]
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without a ``user:password@`` part, so credentials never reach the database."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))

@@ -52,3 +52,16 @@ def test_fallback_and_redaction_are_settings(settings):
     assert not settings.exception
     chosen = settings.session_state.model_settings
     assert chosen.fallback == "local/smollm2-135m-instruct" and chosen.redact is False
+
+
+def test_credentials_in_the_api_base_are_never_shown(open_page, monkeypatch):
+    base = "http://bob:pw-SENTINEL-123@127.0.0.1:9/v1"
+    monkeypatch.setenv("CANDOR_API_BASE", base)
+    at = open_page("settings")
+    assert not at.exception
+    assert at.text_input[1].value == "http://127.0.0.1:9/v1"
+    shown = [w.value for w in (*at.text_input, *at.markdown, *at.caption, *at.error)]
+    assert not [v for v in shown if "SENTINEL" in str(v)]
+    at.toggle[0].set_value(False).run()
+    next(b for b in at.button if b.label == "Use this model").click().run()
+    assert at.session_state.model_settings.api_base == base  # kept, though never shown

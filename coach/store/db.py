@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -30,25 +29,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from coach import config
 from coach.errors import InputError, StorageError
+from coach.redact import redact_url
 from coach.store.migrations import migrate
 from coach.store.records import Role, SessionRecord, TurnRecord, TurnStatus
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def redact_url(url: str | None) -> str | None:
-    """``url`` without a ``user:password@`` part, so credentials never reach the database."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _utc(value: datetime | None) -> datetime | None:
