@@ -11,6 +11,10 @@ from coach.critique import Report
 from coach.errors import CandorError
 
 st.title("History and progress")
+if flash := st.session_state.pop("history_flash", None):
+    st.success(flash, icon=":material/delete_forever:")
+if problem := st.session_state.pop("history_error", None):
+    st.error(problem)
 try:
     store = resources.store()
     sessions = store.list_sessions(limit=500)
@@ -99,10 +103,42 @@ if latest is not None:
 st.divider()
 left, right = st.columns(2)
 if left.button("Delete this session", icon=":material/delete:"):
-    store.delete_session(record.id)
+    try:
+        store.delete_session(record.id)
+    except CandorError as exc:
+        st.error(f"{exc}\n\nIt may have been deleted already; reload the page.")
+        st.stop()
     st.rerun()
 with right.popover("Delete all my data", icon=":material/delete_forever:"):
-    st.write("This deletes every session, turn and critique. It cannot be undone.")
+    st.write(
+        "This deletes every session, turn and critique, your documents and the practised "
+        "offers in the knowledge base, your exports and your own persona and scenario cards. "
+        "The built-in principles and the models stay. It cannot be undone."
+    )
     if st.button("Yes, delete everything", type="primary"):
-        store.delete_everything()
+        from coach import privacy
+
+        try:
+            removed = privacy.delete_all_data(store)
+        except privacy.DeleteIncomplete as exc:
+            removed = exc.removed
+            st.session_state.history_error = str(exc)
+        # what this browser session still holds of the deleted data goes too
+        for key in (
+            "practice",
+            "practice_log",
+            "practice_pick",
+            "review_report",
+            "chat",
+            "card_kind",
+            "card_pick",
+            "card_loaded",
+            "card_text",
+            "card_problems",
+            "card_checked",
+            "card_flash",
+        ):
+            st.session_state.pop(key, None)
+        kept = f"\n\nKept: {'; '.join(removed.kept)}." if removed.kept else ""
+        st.session_state.history_flash = removed.summary() + kept
         st.rerun()

@@ -611,6 +611,24 @@ def personas_draft(
     click.echo(f"Practise it: candor practice --persona {persona_id}")
 
 
+@cli.command("export")
+@click.argument("session_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+def export_command(session_id: str, fmt: str) -> None:
+    """Write a session's transcript and latest critique to $CANDOR_HOME/exports; print the
+    file's path. Keys and other secrets are scrubbed from it."""
+    from coach.privacy import export_session
+    from coach.store import Store
+
+    click.echo(export_session(Store(), session_id, fmt))
+
+
 def main() -> None:
     """Entry point of the ``candor`` console script."""
     cli(prog_name="candor")
