@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from coach.cli import cli
-from coach.critique import Context, markdown
+from coach.critique import Context, critique, markdown
 from coach.critique.engine import run
 from coach.critique.transcript import parse_plain
 from coach.errors import InputError
@@ -251,3 +251,23 @@ def test_review_can_ask_the_model_to_judge_claims(fake, tmp_path):
     assert result.exit_code == 0, result.output
     flags = json.loads(result.output)["flags"]
     assert any(f["kind"] == "overclaim" and f["turn"] == 2 for f in flags)
+
+
+def test_a_limitation_disclosed_before_she_asks_is_a_strength():
+    from personas import loader
+
+    offer = loader.scenario("bookkeeping-for-a-bakery").offer
+    facts = offer.facts + "\n\n## Limitations\n\n" + "".join(f"- {x}\n" for x in offer.limitations)
+    call = (
+        "Dana: Hi, this is Dana.\n"
+        "You: Which part of the admin takes up most of your week?\n"
+        "Dana: Honestly, the worst bit is payroll. Eleven people every two weeks.\n"
+        "You: To be upfront: I don't run payroll, so you'd still need a payroll service for that part.\n"
+        "Dana: Okay, good to know."
+    )
+    report = critique(parse_plain(call, "You"), facts=[facts], use_model=False)
+    disclosure = next(d for d in report.dimensions if d.id == "disclosure")
+    assert disclosure.score == 1.0
+    assert [(s.turn, s.kind) for s in report.strengths if s.kind == "disclosed_limitation"] == [
+        (4, "disclosed_limitation")
+    ]

@@ -160,6 +160,14 @@ def disclosure(t: Transcript, limits: Limits, embed: Embed) -> list[Observation]
                     limit,
                 )
             )
+    for j, (when, quote) in sorted(disclosed.items()):
+        if j not in flagged:  # told her before she asked: the best kind of disclosure
+            limit = limits.texts[j]
+            found.append(
+                Observation(
+                    "disclosed_limitation", when.number, quote, f"disclosed: {limit}", limit
+                )
+            )
     return found
 
 
