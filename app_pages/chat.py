@@ -34,6 +34,19 @@ for turn in chat.turns if chat else []:
         st.markdown(critique_view.escape(turn.text))
         if turn.status == "incomplete":
             st.caption("Cut off: this reply was interrupted.")
+        if turn.events.get("fallback"):
+            st.caption(f"Answered by the fallback model {turn.model}.")
+
+if chat is not None and chat.can_resend:
+    st.warning("Your last message has no complete reply; the model failed or was cut off.")
+    if st.button("Send it again", icon=":material/refresh:"):
+        with st.chat_message("assistant"):
+            try:
+                st.write_stream(resources.queued(chat.resend(), settings.model))
+            except CandorError as exc:
+                st.error(f"{exc}\n\nYour message is still saved; try again in a moment.")
+            else:
+                st.rerun()
 
 if (prompt := st.chat_input("Write a message")) and prompt.strip():
     if chat is None:

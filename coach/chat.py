@@ -1,8 +1,11 @@
 """A plain chat with a model, stored turn by turn. The CLI and the UI both drive this.
 
 The user's turn is committed to the database before the model is called, so it survives a
-failed or crashed call. The model's reply is stored when its stream ends, with token counts and
-timings.
+failed or crashed call. The model's reply is stored when its stream ends, with token counts,
+timings and the model that actually answered (the fallback, if the configured one failed). A
+stream that breaks off stores what arrived, marked ``incomplete``: it is shown, but never sent
+back to the model as if it had been said. After a failure, :meth:`ChatSession.resend` asks
+again for the last user turn without storing it twice.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from coach.config import ModelSettings
-from coach.errors import user_message
+from coach.errors import InputError, user_message
 from coach.store import SessionRecord, Store, TurnRecord
 
 if TYPE_CHECKING:
@@ -57,10 +60,20 @@ class ChatSession:
         return cls(store, record, settings, turns=store.turns_of(session_id))
 
     def messages(self) -> list[dict[str, str]]:
-        """The prompt for the next reply: the system prompt and every stored turn."""
+        """The prompt for the next reply: the system prompt and every complete stored turn (a
+        reply that broke off is kept in the session, but not put in the model's mouth)."""
         return [{"role": "system", "content": self.system_prompt}] + [
-            t.as_message() for t in self.turns
+            t.as_message() for t in self.turns if t.status == "complete"
         ]
+
+    @property
+    def can_resend(self) -> bool:
+        """Whether the last user turn has no complete reply (the call failed or broke off)."""
+        for turn in reversed(self.turns):
+            if turn.status != "complete":
+                continue
+            return turn.role == "user"
+        return False
 
     def send(self, text: str, **params: object) -> Iterator[str]:
         """Store the user's message, then return the model's reply as a stream of text.
@@ -76,6 +89,20 @@ class ChatSession:
         self.turns.append(self.store.add_turn(self.record.id, "user", text))
         return self._reply(llm.stream_chat(self.messages(), self.settings, **params))
 
+    def resend(self, **params: object) -> Iterator[str]:
+        """Ask the model again for the last user turn, after a failed or broken-off reply.
+
+        Nothing new is stored before the model answers: the user turn is already there, and a
+        broken-off reply stays as it was, marked ``incomplete`` and left out of the prompt.
+        :class:`InputError` if the last user turn already has its reply.
+        """
+        from coach import llm
+
+        if not self.can_resend:
+            raise InputError("There is nothing to send again: the last message has its reply.")
+        llm.check(self.settings)
+        return self._reply(llm.stream_chat(self.messages(), self.settings, **params))
+
     def _reply(self, stream: llm_types.ChatStream) -> Iterator[str]:
         received: list[str] = []
         try:
@@ -83,19 +110,28 @@ class ChatSession:
                 received.append(piece)
                 yield piece
         except BaseException:
+            # A provider failure, or the reader stopped (a page rerun): keep what arrived,
+            # marked incomplete. The user's turn is already stored; resend() asks again.
             if received:
                 self.turns.append(
                     self.store.add_turn(
                         self.record.id,
                         "assistant",
                         "".join(received),
-                        model=self.settings.model,
+                        model=stream.model,
                         status="incomplete",
                     )
                 )
             raise
         reply = stream.reply
         assert reply is not None
+        events: dict[str, object] = {}
+        if reply.fell_back:
+            events["fallback"] = {"from": self.settings.model, "reason": reply.fallback_reason}
+        if reply.attempts > 1:
+            events["attempts"] = reply.attempts
+        if reply.redacted:
+            events["redacted"] = reply.redacted
         self.turns.append(
             self.store.add_turn(
                 self.record.id,
@@ -106,5 +142,6 @@ class ChatSession:
                 completion_tokens=reply.completion_tokens,
                 ttft_ms=None if reply.ttft_s is None else round(reply.ttft_s * 1000),
                 latency_ms=round(reply.latency_s * 1000),
+                events=events or None,
             )
         )

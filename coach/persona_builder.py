@@ -144,8 +144,8 @@ def draft(source: str, other: str, mode: str, settings: ModelSettings) -> Drafte
             errors = str(exc)
     else:
         raise InputError(
-            f"The model could not draft a valid card ({errors}). Try again, or "
-            "try a stronger model with --model."
+            f"The model '{settings.model}' could not draft a valid card, twice ({errors}). "
+            "Try again, or try a stronger model with --model."
         )
     persona_path, scenario_path = save_user_cards(persona, scenario)
     return Drafted(persona, scenario, persona_path, scenario_path)

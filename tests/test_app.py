@@ -95,6 +95,17 @@ def test_a_failing_reply_keeps_the_message(app, fake):
     assert "saved" in app.error[0].value
     (session,) = Store().list_sessions()
     assert [t.text for t in Store().turns_of(session.id)] == ["Are you still there?"]
+    # The message is not lost, and one click asks again without storing it twice.
+    app.run()
+    assert "no complete reply" in app.warning[0].value
+    fake.fail_with = None
+    fake.queue("Yes, still here.")
+    next(b for b in app.button if b.label == "Send it again").click().run()
+    assert not app.exception and not app.warning
+    assert [t.text for t in Store().turns_of(session.id)] == [
+        "Are you still there?",
+        "Yes, still here.",
+    ]
 
 
 def test_keys_from_streamlit_secrets_are_used(monkeypatch):
