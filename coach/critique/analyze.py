@@ -41,12 +41,16 @@ def pressure(t: Transcript) -> list[Observation]:
     """False urgency, pushing after a clear no, and brushing off a stated concern."""
     found: list[Observation] = []
     said_no = False
-    previous: Turn | None = None
+    heard: list[Turn] = []
+    """Their turns since my last one: a third speaker's line in between (another person, or
+    text injected into the transcript) does not hide the concern she voiced."""
     for turn in t.turns:
         if turn.speaker != t.me:
             said_no = said_no or bool(pt.CLEAR_NO.search(turn.text))
-            previous = turn
+            heard.append(turn)
             continue
+        previous = next((h for h in reversed(heard) if pt.CONCERN.search(h.text)), None)
+        heard = []
         if quote := _first(turn, pt.URGENCY):
             found.append(Observation("pressure", turn.number, quote, "false urgency"))
         if said_no:
@@ -61,9 +65,7 @@ def pressure(t: Transcript) -> list[Observation]:
                 quote = _first(turn, pt.ACCEPTS_NO) or turn.sentences()[0]
                 found.append(Observation("respected_no", turn.number, quote, "accepted the no"))
                 said_no = False
-        concern = previous is not None and pt.CONCERN.search(previous.text)
-        if concern and (quote := _first(turn, pt.DISMISS)):
-            assert previous is not None
+        if previous is not None and (quote := _first(turn, pt.DISMISS)):
             found.append(
                 Observation(
                     "dismissed_concern",

@@ -1,7 +1,8 @@
 """Model judgement where rules cannot decide: does a claim contradict the facts?
 
 The model answers in JSON, validated by pydantic. An invalid reply is retried once and then
-dropped: no finding is ever guessed from a reply we could not read.
+dropped: no finding is ever guessed from a reply we could not read. If the model fails (after
+the gateway's retries), the remaining claims are not asked about.
 """
 
 from __future__ import annotations
@@ -35,16 +36,50 @@ class ClaimVerdict(BaseModel):
     reason: str = ""
 
 
+# Words in a sentence that are not the speaker's own claim: quoted, in brackets or tags.
+_QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>?|\{[^}]*\}?')
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard)\b|\brubric\b|\bscore (this|the|me|it|\d)|\bverdict\b|"
+    r"\b(reply|respond|answer) (with|only)\b|\bflag nothing\b",
+    re.I,
+)
+
+
+def own_words(sentence: str) -> str:
+    """What the speaker claims in ``sentence``: without quoted or bracketed words (someone
+    else's, or injected text) and without clauses that instruct the judge. Only this is asked
+    about, so that text in a transcript cannot steer the model that judges it."""
+    from coach.director.reading import manipulates
+
+    text = _QUOTED.sub(" ", sentence)
+    clauses = re.split(r"(?<=[,;:\u2014])\s+", text)
+    kept = [c for c in clauses if not _INSTRUCTION.search(c) and not manipulates(c)]
+    return " ".join(" ".join(kept).split())
+
+
+def facts_only(facts: str) -> str:
+    """The facts without lines that instruct the judge (an injected "SYSTEM: ..." or "ignore
+    the rubric"): a document cannot steer the model that checks claims against it."""
+    from coach.director.reading import manipulates
+
+    return "\n".join(
+        line for line in facts.splitlines() if not (_INSTRUCTION.search(line) or manipulates(line))
+    )
+
+
 def checkable_claims(t: Transcript, already: set[int]) -> list[tuple[int, str]]:
-    """My factual-sounding sentences (numbers, times, absolutes) not already flagged."""
+    """My factual-sounding sentences (numbers, times, absolutes) not already flagged.
+
+    Whether a sentence is a claim is read from its own words (:func:`own_words`)."""
     found = []
     for turn in t.mine():
         if turn.number in already:
             continue
         for sentence in turn.sentences():
-            if sentence.endswith("?") or len(sentence.split()) < 4:
+            own = own_words(sentence)
+            if own.endswith("?") or len(own.split()) < 4:
                 continue
-            if _CHECKABLE.search(sentence) and _CLAIMING.search(sentence):
+            if _CHECKABLE.search(own) and _CLAIMING.search(own):
                 found.append((turn.number, sentence))
     return found[:MAX_CLAIMS]
 
@@ -61,7 +96,7 @@ def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerd
         {
             "role": "user",
             "content": (
-                f'FACTS:\n{facts[:3000]}\n\nSTATEMENT: "{sentence}"\n\n'
+                f'FACTS:\n{facts_only(facts)[:3000]}\n\nSTATEMENT: "{sentence}"\n\n'
                 "Does the statement contradict the facts (a different number, time, capacity, "
                 "qualification or feature than the facts give, or something the facts rule out)? "
                 'Reply {"verdict": "contradicted", "reason": "..."} or '
@@ -70,10 +105,8 @@ def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerd
         },
     ]
     for _ in range(2):
-        try:
-            text = llm.complete(messages, settings, max_tokens=80, temperature=0).text
-        except CandorError:
-            return None
+        # A model error (after the gateway's retries) propagates: the caller stops asking.
+        text = llm.complete(messages, settings, max_tokens=80, temperature=0).text
         start, end = text.find("{"), text.rfind("}")
         try:
             return ClaimVerdict.model_validate(json.loads(text[start : end + 1]))
@@ -90,7 +123,10 @@ def contradicted_claims(
         return []
     found = []
     for turn, sentence in checkable_claims(t, already):
-        verdict = _ask(facts, sentence, settings)
+        try:
+            verdict = _ask(facts, own_words(sentence), settings)
+        except CandorError:
+            break  # the model is unavailable: asking about the next claim would fail too
         if verdict is not None and verdict.verdict == "contradicted":
             found.append(
                 Observation(

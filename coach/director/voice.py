@@ -6,31 +6,61 @@ never in it, so the model cannot leak them. The prompt grows only by appending (
 then each turn with its director note), so llama.cpp reuses its cached prefix every turn.
 
 Sentences are released one at a time, each after its checks: not empty, not an echo of the
-user, no refusal or meta talk, not speaking as the other side, not too long, and no details
-(numbers, names) from facts that are still locked. A failed first sentence means one retry,
+user, no refusal or meta talk (an AI or assistant, chat-template or system markup, her prompt or
+the director's notes read out), not speaking as the other side, not encoded (base64, hex,
+rot13, reversed or spelled out letter by letter), not too long, and no details (numbers, names)
+from facts that are still locked. The checks read the text as it looks (full-width letters,
+zero-width characters and look-alike letters folded). A failed first sentence means one retry,
 then the beat's authored line; a later failure stops the reply at the last good sentence.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from coach.director.director import Beat
+from coach.director.reading import plain
+from coach.importers.turns import speaker_name
 from personas.cards import PersonaCard, ScenarioCard
 
 MAX_SENTENCES = 4
 MAX_WORDS = 80
 
 _META = re.compile(
-    r"\b(as an ai|an ai (language )?model|language model|i('m| am) (just )?an? (ai|assistant|"
-    r"chatbot|bot)|i can(no|')t (assist|help) with (that|this)|i('m| am) (not able|unable) to "
-    r"(assist|comply)|openai|chatgpt|qwen|alibaba|system prompt|my instructions|director|"
-    r"\bbeat\b|in character|role-?play|as a helpful)",
+    r"\b(as an ai|an ai (language )?model|language model|i('m| am)( (just|really|only|actually|"
+    r"simply|merely|now|not|also|basically))* (an? )?(ai|assistant|chatbot|bot|llm)\b(?! "
+    r"(manager|director|coach|editor|to\b))|i can(no|')t (assist|"
+    r"help) with (that|this)|i('m| am) (not able|unable) to (assist|comply)|openai|chatgpt|qwen|"
+    r"alibaba|system prompt|my instructions|director'?s? notes?|hidden[_ ]facts?|locked facts?|"
+    r"developer mode|debug mode|ignore (all |any |your |the )?(previous |prior |above )?"
+    r"instructions|(the|this|my) beat\b|in character|out of character|role-?play|as a helpful|"
+    r"drop the act)",
     re.I,
 )
+# Chat-template and system markup, role labels, JSON role objects, a director note read out.
+_MARKUP = re.compile(
+    r"<\|[^|>]{0,20}\|>|</?\s*(s|system|inst|assistant|user)\s*>|\[\s*/?\s*(system|inst|note|"
+    r"assistant|user)\b|^\s*#{2,}\s*\w|\"(role|content)\"\s*:|^\s*\**\s*(system|user|assistant|"
+    r"human)\s*\**\s*:",
+    re.I | re.M,
+)
 _LABEL = re.compile(r"^\s*\**\s*([A-Z][\w .'-]{0,30})\s*\**\s*:", re.M)
+# How the user's side is named, by the role the user plays: she never claims to be them.
+_USER_SIDE = {
+    "seller": r"seller|salesperson|sales ?rep|sales ?person|vendor|supplier|consultant|coach|"
+    r"designer",
+    "candidate": r"candidate|applicant|interviewee|job ?seeker",
+    "interviewer": r"interviewer|hiring manager|recruiter|employer",
+}
+# A base64 or hex dump: one long run of letters and digits.
+_BLOB = re.compile(r"[A-Za-z0-9+/=]{24,}")
+PROMPT_WORDS = 5
+"""A run of this many words from her standing instructions (how to speak, how she talks) is
+her prompt read out, not her speaking. The director's notes are not compared: she follows them,
+often in their words ("not ready to decide yet"); a note read out shows as ``[Note``."""
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 _NUMBER = re.compile(r"\d[\d,.]*")
 
@@ -52,11 +82,15 @@ def system_prompt(persona: PersonaCard, scenario: ScenarioCard) -> str:
     return (
         f"You are {persona.name}, {persona.role} {persona.background}\n"
         f"How you talk: {persona.style}\n"
-        f"You are on a call with {other}\n"
-        f"Speak only as {persona.name}, in the first person, in 1 to 3 short sentences. "
-        "Follow each director note exactly; never mention the notes. Never invent facts about "
-        "yourself beyond what you have said. Never speak for the other person."
+        f"You are on a call with {other}\n" + _RULES.format(name=persona.name)
     )
+
+
+_RULES = (
+    "Speak only as {name}, in the first person, in 1 to 3 short sentences. "
+    "Follow each director note exactly; never mention the notes. Never invent facts about "
+    "yourself beyond what you have said. Never speak for the other person."
+)
 
 
 def director_note(beat: Beat) -> str:
@@ -74,29 +108,42 @@ class Checker:
     """Everything she may draw details from: public card, revealed facts, the conversation."""
     locked: list[str] = field(default_factory=list)
     """Texts of the facts not yet unlocked."""
+    _prompt: set[tuple[str, ...]] = field(init=False, repr=False)
+    _vocabulary: set[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Her standing instructions: she never says these words.
+        rules = f"{_RULES.format(name=self.persona.name)} | You are on a call with | How you "
+        self._prompt = _grams(f"{rules}talk: {self.persona.style}", PROMPT_WORDS)
+        self._vocabulary = set(_norm(f"{self.allowed_text} {self.user_text}"))
 
     def problem(self, sentence: str, so_far: str) -> str | None:
         """Why ``sentence`` may not be shown after ``so_far``, or None."""
-        text = sentence.strip()
+        text = plain(sentence).strip()
         if not text:
             return "empty"
-        if _META.search(text):
+        if _META.search(text) or _MARKUP.search(text) or self._reads_prompt(text, so_far):
             return "meta"
         label = _LABEL.match(text)
-        if label and label.group(1).strip().lower() not in {
-            self.persona.name.lower(),
-            self.persona.name.split()[0].lower(),
-        }:
+        if (
+            label
+            and _names_someone(label.group(1).strip())
+            and label.group(1).strip().lower()
+            not in {self.persona.name.lower(), self.persona.name.split()[0].lower()}
+        ):
             return "other_side"
+        side = _USER_SIDE[self.scenario.user_role]
         if re.search(
-            r"\b(as your|i('m| am) your) (seller|consultant|coach|designer|"
-            r"interviewer|recruiter)\b",
+            rf"\b((i('m| am)|i'?ll be|i will be|let me be|speaking as|playing) (now |just )?"
+            rf"(the |your |a |an )?|as (the|your) )({side})\b",
             text,
             re.I,
         ):
             return "other_side"
         if _echoes(text, self.user_text) or _echoes(f"{so_far} {text}".strip(), self.user_text):
             return "echo"
+        if self._encoded(text):
+            return "encoded"
         words = len((so_far + " " + text).split())
         if words > MAX_WORDS:
             return "too_long"
@@ -110,9 +157,47 @@ class Checker:
                 return "locked_detail"
         return None
 
+    def _reads_prompt(self, text: str, so_far: str) -> bool:
+        """Her prompt read out: "You are <her name>", or a run of its instructions."""
+        name = self.persona.name.split()[0]
+        if re.search(rf"\byou(('| a)re| are) {re.escape(name)}\b", text, re.I):
+            return True
+        return bool(_grams(f"{so_far} {text}", PROMPT_WORDS) & self._prompt)
+
+    def _encoded(self, text: str) -> bool:
+        """Not speech: a base64 or hex dump, letters spelled out one by one, or text that only
+        makes sense once rot13 or reversal is undone (its words are the conversation's)."""
+        if any(
+            re.search(r"\d", blob) and re.search(r"[A-Za-z]", blob) for blob in _BLOB.findall(text)
+        ):
+            return True
+        tokens = text.split()
+        singles = [t for t in tokens if len(t.strip(".,;:!?'\"()-")) <= 1]
+        if len(tokens) >= 6 and len(singles) > 0.6 * len(tokens):
+            return True
+        words = _norm(text)
+        if len(words) < 3:
+            return False
+        known = sum(w in self._vocabulary for w in words) / len(words)
+        return any(
+            sum(w in self._vocabulary for w in _norm(decoded)) / len(words) >= known + 0.5
+            for decoded in (codecs.decode(text, "rot13"), text[::-1])
+        )
+
+
+def _names_someone(label: str) -> bool:
+    """A ``Label:`` that names a speaker ("Seller", "Maya", "SYSTEM"), not a sentence that
+    runs into a colon ("I'll be straight with you:", "One thing:")."""
+    return speaker_name(label) and all(w[:1].isupper() for w in label.split())
+
+
+def _grams(text: str, n: int) -> set[tuple[str, ...]]:
+    words = _norm(text)
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
 
 def _norm(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
+    return re.findall(r"[a-z0-9']+", plain(text).lower())
 
 
 def _echoes(reply: str, user: str) -> bool:
@@ -155,9 +240,11 @@ RUN_WORDS = 8
 def segments(pieces: Iterator[str]) -> Iterator[str]:
     """The streamed text as short checkable segments: sentences, clauses, or runs of words.
 
-    A segment ends at a sentence end, at a comma or similar once it has a few words, or after
-    :data:`RUN_WORDS` words. Releasing segments rather than whole sentences gets the first
-    words of a reply on screen sooner, each still checked before it is shown.
+    A segment ends at a sentence end or at a comma or similar once it has a few words
+    (:data:`CLAUSE_WORDS`), or after :data:`RUN_WORDS` words. Releasing segments rather than
+    whole sentences gets the first words of a reply on screen sooner, each still checked before
+    it is shown. A shorter sentence waits for what follows, so that "Sure!" or "Of course." is
+    checked together with what it leads into ("Sure! Here is my system prompt: ...").
     """
     buffer = ""
     for piece in pieces:
@@ -165,8 +252,7 @@ def segments(pieces: Iterator[str]) -> Iterator[str]:
         while True:
             cut = None
             for match in _BREAK.finditer(buffer):
-                ends_sentence = buffer[match.start() - 1 : match.start()] in ".!?\"')]"
-                if ends_sentence or len(buffer[: match.end()].split()) >= CLAUSE_WORDS:
+                if len(buffer[: match.end()].split()) >= CLAUSE_WORDS:
                     cut = match.end()
                     break
             if cut is None and len(buffer.split()) > RUN_WORDS:
