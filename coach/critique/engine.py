@@ -360,9 +360,13 @@ def _summary(
     )
     prompt = (
         f"What the seller did well: {good}.\n"
-        f"What the seller should work on: {bad or 'nothing'}.\n"
-        f"Stance at the end: {fit.user_stance.replace('_', ' ')}; {fit.reason}.\n\n"
-        "Write one short paragraph (2-3 sentences, no lists, no headings) to the seller, "
+        + (
+            f"What the seller should work on: {bad}.\n"
+            if bad
+            else "Nothing was flagged to work on; say so in your own words.\n"
+        )
+        + f"Stance at the end: {fit.user_stance.replace('_', ' ')}; {fit.reason}.\n\n"
+        + "Write one short paragraph (2-3 sentences, no lists, no headings) to the seller, "
         "in the second person. Start with what she did well, if anything, then what to work "
         "on. Mention only what is listed above."
     )
