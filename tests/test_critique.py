@@ -271,3 +271,23 @@ def test_a_limitation_disclosed_before_she_asks_is_a_strength():
     assert [(s.turn, s.kind) for s in report.strengths if s.kind == "disclosed_limitation"] == [
         (4, "disclosed_limitation")
     ]
+
+
+def test_the_summary_keeps_only_what_the_findings_support():
+    from coach.critique.engine import grounded
+
+    source = (
+        "What the seller did well: asked before pitching; disclosed: No payroll.\n"
+        "What the seller should work on: pressure (1 time, first at turn 3).\n"
+        "Stance at the end: undecided; the fit was partial."
+    )
+    written = (
+        "You did well by asking before pitching and disclosing that you don't run payroll. "
+        "Watch the pressure you put on her at turn 3. "
+        "Additionally, you could consider offering a free consultation and discounted pricing."
+    )
+    assert grounded(written, source) == (
+        "You did well by asking before pitching and disclosing that you don't run payroll. "
+        "Watch the pressure you put on her at turn 3."
+    )
+    assert grounded("Offer free consultations and discounted pricing tiers.", source) == ""

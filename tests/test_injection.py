@@ -1063,8 +1063,9 @@ def test_an_obedient_summary_changes_no_score():
         )
         transcript_model = from_imported(import_text(text, source="t.txt"), "Maya")
         modelled = run(transcript_model, Context(facts=facts), settings=SETTINGS, use_model=True)
-    assert "score" in modelled.summary  # the model did write it...
-    assert fingerprint(modelled, transcript_model) == fingerprint(rules, transcript)  # ...only it
+    # The model's praise is not in the findings, so the summary drops it; scores never moved.
+    assert "perfect" not in modelled.summary and "100" not in modelled.summary
+    assert fingerprint(modelled, transcript_model) == fingerprint(rules, transcript)
     assert {d.id: d.score for d in rules.dimensions}["autonomy"] < 1.0
 
 

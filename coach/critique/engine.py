@@ -9,6 +9,7 @@ writes only the summary, from the findings alone; if it cannot, a plain summary 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast, get_args
@@ -382,5 +383,33 @@ def _summary(
         )
     except CandorError:
         return plain
-    text = reply.text.strip()
-    return text or plain
+    return grounded(reply.text, prompt) or plain
+
+
+_WORD = re.compile(r"[a-z]{4,}")
+_COMMON_WORDS = """
+that this with what your have well done good great next time call seller should could
+would also keep more some them they their there when which while about also just like
+make made need does into from were been being very much nothing flagged work said told
+helped help show showed shows start started ended ending overall additionally however
+continue consider focus making sure able
+"""
+"""Words a coach uses about any call; they do not make a sentence specific."""
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+
+def grounded(summary: str, source: str) -> str:
+    """``summary`` without sentences that bring in advice the findings do not hold.
+
+    A small model asked to "mention only what is listed" still adds tips of its own. A sentence
+    whose content words are mostly absent from ``source`` (the prompt it was written from) is
+    dropped; what remains is what the findings support.
+    """
+    known = {w[:5] for w in _WORD.findall(source.lower())}
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
+        words = [w for w in _WORD.findall(sentence.lower()) if w not in _COMMON]
+        novel = [w for w in words if w[:5] not in known]
+        if sentence and (not words or len(novel) <= len(words) / 3):
+            kept.append(sentence)
+    return " ".join(kept)
