@@ -72,6 +72,7 @@ def test_new_chat_button_starts_over(app, fake):
     app.sidebar.button[0].click().run()
     assert len(app.chat_message) == 0
     app.chat_input[0].set_value("again").run()
+    assert not app.exception
     assert len(Store().list_sessions()) == 2
 
 

@@ -25,6 +25,7 @@ def test_a_missing_key_is_named_and_a_good_model_is_taken(settings, monkeypatch)
     next(b for b in settings.button if b.label == "Use this model").click().run()
     assert settings.session_state.model_settings.model == "local/smollm2-135m-instruct"
     assert "Now using local/smollm2-135m-instruct" in settings.success[0].value
+    assert not settings.exception
 
 
 def test_test_connection_and_key_presence(settings, monkeypatch, fake):
@@ -34,6 +35,7 @@ def test_test_connection_and_key_presence(settings, monkeypatch, fake):
     shown = " ".join(m.value for m in settings.markdown)
     assert "`OPENAI_API_KEY`: not set" in shown
     assert "sk-" not in shown
+    assert not settings.exception
 
 
 def test_personal_rules_carry_over_to_the_review_page(settings):
@@ -42,6 +44,7 @@ def test_personal_rules_carry_over_to_the_review_page(settings):
     settings.switch_page("app_pages/review.py").run()
     settings.text_area[0].set_value("Maya: Hi.\nDana: Hello.").run()
     assert settings.text_area[1].value == "I don't discount more than 10%"
+    assert not settings.exception
 
 
 def test_fallback_and_redaction_are_settings(settings):
