@@ -266,6 +266,9 @@ class PracticeSession:
         for attempt in (1, 2):
             voiced.attempts = attempt
             released: list[str] = []
+            # A segment that announces what follows ('My notes say:') waits for it: if what
+            # follows fails the checks, the announcement is never shown either.
+            held: list[str] = []
             try:
                 stream = llm.stream_chat(
                     self.messages,
@@ -274,14 +277,23 @@ class PracticeSession:
                     temperature=0.7 if attempt == 1 else 0.9,
                 )
                 for part in segments(iter(stream)):
-                    problem = checker.problem(part, " ".join(released))
+                    problem = checker.problem(part, " ".join(released + held))
                     if problem:
                         voiced.problems.append(problem)
+                        held = []
                         break
-                    released.append(part.strip())
-                    yield ("" if len(released) == 1 else " ") + part.strip()
+                    held.append(part.strip())
+                    if held[-1].endswith(":"):
+                        continue
+                    for piece in held:
+                        released.append(piece)
+                        yield ("" if len(released) == 1 else " ") + piece
+                    held = []
                     if sum(p[-1:] in ".!?" for p in released) >= MAX_SENTENCES:
                         break
+                for piece in held:  # the reply ended on an announcement: nothing followed
+                    released.append(piece)
+                    yield ("" if len(released) == 1 else " ") + piece
             except CandorError as exc:
                 voiced.problems.append(f"model_error: {scrub(str(exc))}")
             if released:
