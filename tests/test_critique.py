@@ -291,3 +291,15 @@ def test_the_summary_keeps_only_what_the_findings_support():
         "Watch the pressure you put on her at turn 3."
     )
     assert grounded("Offer free consultations and discounted pricing tiers.", source) == ""
+
+
+def test_words_she_quotes_are_not_her_claims():
+    said = (
+        "Dana: What results do your clients see?\n"
+        'Maya: One client told me "you guaranteed our sales would double", and I had to correct her.\n'
+        "Dana: And for us?\n"
+        "Maya: I guarantee your sales will double."
+    )
+    report = critique(parse_plain(said, "Maya"), facts=["# Offer\n\nBookkeeping, $300 a month."])
+    overclaims = [(f.turn, f.kind) for f in report.flags if f.kind == "overclaim"]
+    assert overclaims == [(4, "overclaim")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coach import moves as pt
+from coach.critique.own_words import own_words
 from coach.critique.transcript import Transcript, Turn
 
 NEED_LIMIT_SIMILARITY = 0.42
@@ -187,34 +188,39 @@ def claims(
         for line in facts.splitlines()
     )
     fact_amounts = {_amount(m) for m in pt.MONEY.findall(facts)}
+    # Judged on her own words: a client she quotes, or text injected in brackets, is not her
+    # claim. The quote kept as evidence is still the whole sentence, as said.
     candidates = [
-        (turn, s) for turn in t.mine() for s in turn.sentences() if not s.rstrip().endswith("?")
+        (turn, s, mine)
+        for turn in t.mine()
+        for s in turn.sentences()
+        if not s.rstrip().endswith("?") and (mine := own_words(s))
     ]
-    vectors = embed([s for _, s in candidates]) if candidates else None
-    for i, (turn, sentence) in enumerate(candidates):
+    vectors = embed([mine for _, _, mine in candidates]) if candidates else None
+    for i, (turn, sentence, claim) in enumerate(candidates):
         reason = None
-        if pt.GUARANTEE.search(sentence) and not gives_guarantee:
+        if pt.GUARANTEE.search(claim) and not gives_guarantee:
             reason = "a guarantee the facts do not give"
-        amounts = [_amount(m) for m in pt.MONEY.findall(sentence)]
+        amounts = [_amount(m) for m in pt.MONEY.findall(claim)]
         if amounts:
             checked += 1
             invented = [a for a in amounts if a not in fact_amounts]
             # an estimate worked out from the rates, or a discount she chooses to give, is not
             # a claim about the offer
-            offered = _ESTIMATE.search(sentence) or _DISCOUNT.search(sentence)
+            offered = _ESTIMATE.search(claim) or _DISCOUNT.search(claim)
             if invented and not reason and not offered:
                 reason = f"an amount the facts do not state ({invented[0]})"
-        elif pt.GUARANTEE.search(sentence) or pt.PITCH.search(sentence):
+        elif pt.GUARANTEE.search(claim) or pt.PITCH.search(claim):
             checked += 1
         if (
             not reason
             and vectors is not None
             and limits.texts
-            and not _negated(sentence)
-            and _AFFIRM.search(sentence)
-            and _FIRST_PERSON.search(sentence)
-            and not pt.REFERRAL.search(sentence)
-            and not _ELSEWHERE.search(sentence)
+            and not _negated(claim)
+            and _AFFIRM.search(claim)
+            and _FIRST_PERSON.search(claim)
+            and not pt.REFERRAL.search(claim)
+            and not _ELSEWHERE.search(claim)
         ):
             sims = limits.vectors @ vectors[i]
             j = int(np.argmax(sims))

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.config import ModelSettings
 from coach.critique.analyze import Observation
+from coach.critique.own_words import facts_only, own_words
 from coach.critique.transcript import Transcript
 from coach.errors import CandorError
 
@@ -34,37 +35,6 @@ class ClaimVerdict(BaseModel):
     model_config = ConfigDict(extra="ignore")
     verdict: Literal["supported", "contradicted", "unsupported"]
     reason: str = ""
-
-
-# Words in a sentence that are not the speaker's own claim: quoted, in brackets or tags.
-_QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>?|\{[^}]*\}?')
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard)\b|\brubric\b|\bscore (this|the|me|it|\d)|\bverdict\b|"
-    r"\b(reply|respond|answer) (with|only)\b|\bflag nothing\b",
-    re.I,
-)
-
-
-def own_words(sentence: str) -> str:
-    """What the speaker claims in ``sentence``: without quoted or bracketed words (someone
-    else's, or injected text) and without clauses that instruct the judge. Only this is asked
-    about, so that text in a transcript cannot steer the model that judges it."""
-    from coach.director.reading import manipulates
-
-    text = _QUOTED.sub(" ", sentence)
-    clauses = re.split(r"(?<=[,;:\u2014])\s+", text)
-    kept = [c for c in clauses if not _INSTRUCTION.search(c) and not manipulates(c)]
-    return " ".join(" ".join(kept).split())
-
-
-def facts_only(facts: str) -> str:
-    """The facts without lines that instruct the judge (an injected "SYSTEM: ..." or "ignore
-    the rubric"): a document cannot steer the model that checks claims against it."""
-    from coach.director.reading import manipulates
-
-    return "\n".join(
-        line for line in facts.splitlines() if not (_INSTRUCTION.search(line) or manipulates(line))
-    )
 
 
 def checkable_claims(t: Transcript, already: set[int]) -> list[tuple[int, str]]:
