@@ -5,24 +5,7 @@ import json
 import pytest
 
 from personas import loader
-
-MARA = {
-    "name": "Mara Levin",
-    "role": "Owner of a pottery studio.",
-    "style": "Calm, precise.",
-    "opening": "Hello, I have a few minutes.",
-    "background": "She runs a studio of 3.",
-    "hidden_facts": [
-        {
-            "id": "kiln",
-            "fact": "Her kiln broke in May.",
-            "unlock_topics": ["equipment problems"],
-            "say": "The kiln died.",
-        }
-    ],
-    "fit": {"verdict": "fit", "why": "She needs the books done."},
-    "offer_summary": "Bookkeeping.",
-}
+from tests.test_practice import DRAFTED
 
 
 @pytest.fixture
@@ -87,7 +70,7 @@ def test_a_good_edit_is_saved_as_my_own_card(page):
 
 
 def test_draft_from_a_pasted_job_description(page, fake):
-    fake.queue(json.dumps(MARA))
+    fake.queue(json.dumps(DRAFTED))
     page.text_area[0].set_value("# Studio Manager\n\nRun a small pottery studio.\n").run()
     page.radio[0].set_value("interview").run()
     _button(page, "Draft a persona").click().run()

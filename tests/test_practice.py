@@ -33,6 +33,27 @@ def shop():
     return load_card(ScenarioCard, CARDS / "bookkeeping-for-shops.yaml")
 
 
+DRAFTED = {
+    "name": "Mara Levin",
+    "role": "Owner of a pottery studio.",
+    "style": "Calm, precise.",
+    "opening": "Hello, I have a few minutes.",
+    "background": "She runs a studio of 3.",
+    "hidden_facts": [
+        {
+            "id": "kiln",
+            "fact": "Her kiln broke in May.",
+            "unlock_topics": ["equipment problems"],
+            "say": "The kiln died.",
+        }
+    ],
+    "fit": {"verdict": "fit", "why": "She needs the books done."},
+    "offer_summary": "Bookkeeping.",
+    "limitations": ["No payroll"],
+}
+"""A model's valid JSON draft of a persona, for the persona builder's tests."""
+
+
 def hidden_texts(persona):
     return [t for f in persona.hidden_facts for t in (f.fact, f.say)]
 
@@ -235,25 +256,7 @@ def test_cli_errors_for_unknown_persona():
 def test_persona_draft_validates_saves_and_lists_the_cards(fake, tmp_path):
     from personas import loader
 
-    good = {
-        "name": "Mara Levin",
-        "role": "Owner of a pottery studio.",
-        "style": "Calm, precise.",
-        "opening": "Hello, I have a few minutes.",
-        "background": "She runs a studio of 3.",
-        "hidden_facts": [
-            {
-                "id": "kiln",
-                "fact": "Her kiln broke in May.",
-                "unlock_topics": ["equipment problems"],
-                "say": "The kiln died.",
-            }
-        ],
-        "fit": {"verdict": "fit", "why": "She needs the books done."},
-        "offer_summary": "Bookkeeping.",
-        "limitations": ["No payroll"],
-    }
-    fake.queue("Here you go: {not json", json.dumps(good))  # the first reply is retried
+    fake.queue("Here you go: {not json", json.dumps(DRAFTED))  # the first reply is retried
     sheet = tmp_path / "sheet.md"
     sheet.write_text("# Bright Books\n\nMonthly bookkeeping, 300 dollars. No payroll.\n")
     result = CliRunner().invoke(
