@@ -1,0 +1,200 @@
+"""Read a line of a conversation: which moves it makes, each with a confidence.
+
+The weights come from :mod:`coach.reading.train`; the features from
+:mod:`coach.reading.features`. Moves that depend on what came before (pushing after a no,
+accepting it, brushing off a concern) are read only when the context holds, and the context
+comes from the readings of both sides (:func:`coach.reading.dataset.advance`), or from what the
+caller knows for sure (the director recorded her no at turn 7).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from coach.errors import ModelWeightsError
+from coach.reading import lexical
+from coach.reading.dataset import advance
+from coach.reading.features import DIMENSIONS, Embed, featurize
+from coach.reading.train import ARTEFACT
+from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, MOVES, Side
+
+Speaker = Literal["seller", "candidate", "interviewer", "other"]
+CONFIDENT = 0.8
+"""A reading this sure, or surer, may end a call."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What stands when a line is said."""
+
+    said_no: bool = False
+    """The other side said no, and the user has not accepted it."""
+    concern: bool = False
+    """The other side voiced a concern or a need since the user last spoke."""
+
+
+@dataclass(frozen=True)
+class Utterance:
+    side: Side
+    text: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The moves one line makes."""
+
+    text: str
+    side: Side
+    scores: dict[str, float]
+    """Every move of this side, with the probability that the line makes it."""
+    thresholds: dict[str, float] = field(repr=False)
+    context: Context = Context()
+
+    def has(self, move: str, *, confident: bool = False) -> bool:
+        """Whether the line makes ``move``; ``confident`` asks for at least ``CONFIDENT``."""
+        bar = self.thresholds[move]
+        return self.scores[move] >= (max(bar, CONFIDENT) if confident else bar)
+
+    @property
+    def moves(self) -> tuple[str, ...]:
+        """The moves the line makes, most confident first."""
+        found = [m for m in self.scores if self.has(m)]
+        return tuple(sorted(found, key=lambda m: -self.scores[m]))
+
+    @property
+    def question(self) -> bool:
+        if self.side == "other":
+            return self.has("question")
+        return self.has("open_question") or self.has("closed_question")
+
+    def as_event(self) -> dict[str, Any]:
+        """The reading as stored with a turn: its moves and their confidences."""
+        return {m: round(self.scores[m], 3) for m in self.moves}
+
+
+class Reader:
+    """The trained reader; one per process is enough (:func:`default`)."""
+
+    def __init__(self, embed: Embed | None = None, artefact: Path = ARTEFACT) -> None:
+        if embed is None:
+            from knowledge.embedding import embed as minilm
+
+            embed = minilm
+        self.embed = embed
+        try:
+            data = np.load(artefact)
+        except (OSError, ValueError) as exc:
+            raise ModelWeightsError(
+                f"The reader's model {artefact} is missing or unreadable; rebuild it with "
+                "`make train`"
+            ) from exc
+        self.weights = {side: data[f"{side}_weights"] for side in MOVES}
+        self.thresholds = {
+            side: dict(zip(moves, data[f"{side}_thresholds"].tolist(), strict=True))
+            for side, moves in MOVES.items()
+        }
+        for side, w in self.weights.items():
+            if w.shape != (DIMENSIONS, len(MOVES[side])):
+                raise ModelWeightsError(
+                    f"The reader's model {artefact} does not match this code ({side} weights "
+                    f"{w.shape}); rebuild it with `make train`"
+                )
+
+    def read(
+        self,
+        text: str,
+        speaker: Speaker = "seller",
+        *,
+        before: Sequence[Utterance] = (),
+        context: Context | None = None,
+    ) -> Reading:
+        """Read one line. The context is ``context`` if given, else read from ``before``."""
+        side: Side = "other" if speaker == "other" else "user"
+        if context is None:
+            context = self.context_after(before)
+        return self.read_many([text], side, [context])[0]
+
+    def read_many(
+        self, texts: Sequence[str], side: Side, contexts: Sequence[Context]
+    ) -> list[Reading]:
+        """Read several lines of one side at once (one embedding batch)."""
+        if not texts:
+            return []
+        moves = MOVES[side]
+        variants = [lexical.variants(t) for t in texts]
+        flat = [v for vs in variants for v in vs]
+        probs = _sigmoid(featurize(flat, self.embed) @ self.weights[side])
+        out, row = [], 0
+        for text, vs, context in zip(texts, variants, contexts, strict=True):
+            own = probs[row]
+            scores = {m: float(own[j]) for j, m in enumerate(moves)}
+            if side == "user":
+                j = moves.index("manipulation")
+                hidden = float(probs[row : row + len(vs), j].max())
+                scores["manipulation"] = 1.0 if lexical.has_markup(text) else hidden
+                for m in AFTER_NO:
+                    scores[m] = scores[m] if context.said_no else 0.0
+                for m in AFTER_CONCERN:
+                    scores[m] = scores[m] if context.concern else 0.0
+            row += len(vs)
+            out.append(Reading(text, side, scores, self.thresholds[side], context))
+        return out
+
+    def read_dialogue(self, turns: Sequence[Utterance]) -> list[Reading]:
+        """Read a whole conversation in order, each line in the context the ones before set."""
+        readings: list[Reading] = []
+        context = Context()
+        for turn in turns:
+            reading = self.read_many([turn.text], turn.side, [context])[0]
+            readings.append(reading)
+            context = Context(*advance(context.said_no, context.concern, turn.side, reading.moves))
+        return readings
+
+    def context_after(self, before: Sequence[Utterance]) -> Context:
+        """The context that ``before`` leaves."""
+        context = Context()
+        for reading in self.read_dialogue(before):
+            context = Context(
+                *advance(context.said_no, context.concern, reading.side, reading.moves)
+            )
+        return context
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+_default: Reader | None = None
+_lock = threading.Lock()
+
+
+def default() -> Reader:
+    """The process's reader, on the built-in MiniLM encoder, loaded on first use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Reader()
+        return _default
+
+
+def read(
+    text: str,
+    speaker: Speaker = "seller",
+    *,
+    before: Sequence[Utterance] = (),
+    context: Context | None = None,
+) -> Reading:
+    """Read one line with the default reader (see :meth:`Reader.read`)."""
+    return default().read(text, speaker, before=before, context=context)
+
+
+def manipulates(text: str) -> bool:
+    """Whether ``text`` talks to the model behind the persona rather than to her (read by the
+    reader, through look-alikes, leetspeak and base64), or carries chat-template markup."""
+    return read(text).has("manipulation")
