@@ -21,7 +21,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 export PIP_NO_INPUT := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install prepare browser run test test-fast bench eval lint clean
+.PHONY: install prepare browser run test test-fast bench eval train lint clean
 
 install: $(STAMP)
 
@@ -77,10 +77,17 @@ bench: prepare browser
 	$(PY) bench/retrieval.py
 	$(PY) bench/persona_turns.py
 	$(PY) bench/critique.py
+	$(PY) bench/reader.py
 
 eval: prepare
 	$(PY) tests/test_retrieval_eval.py
+	$(VENV)/bin/candor reader eval
 	$(PY) -m tests.eval
+
+# Rebuild the reader of moves from its labelled data (coach/reading/data); commit the result.
+train: prepare
+	$(VENV)/bin/candor reader check
+	$(VENV)/bin/candor reader train
 
 
 lint: install

@@ -22,6 +22,7 @@ import click
 from coach.config import ModelSettings
 from coach.errors import CandorError
 from coach.llm import builtin
+from coach.reader_cli import reader
 
 
 class CandorGroup(click.Group):
@@ -627,6 +628,9 @@ def export_command(session_id: str, fmt: str) -> None:
     from coach.store import Store
 
     click.echo(export_session(Store(), session_id, fmt))
+
+
+cli.add_command(reader)
 
 
 def main() -> None:

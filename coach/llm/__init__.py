@@ -32,6 +32,7 @@ __all__ = [
     "Reply",
     "astream_chat",
     "check",
+    "is_remote",
     "complete",
     "context_window",
     "count_tokens",

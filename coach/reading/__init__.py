@@ -6,7 +6,6 @@ The labelled data is under ``data/`` (see ``LABELS.md``); ``make train`` rebuild
 """
 
 from coach.reading.reader import (
-    CONFIDENT,
     Context,
     Reader,
     Reading,
@@ -17,7 +16,6 @@ from coach.reading.reader import (
 )
 
 __all__ = [
-    "CONFIDENT",
     "Context",
     "Reader",
     "Reading",

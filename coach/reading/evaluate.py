@@ -25,9 +25,7 @@ class Scores:
     tp: Counter[str] = field(default_factory=Counter)
     fp: Counter[str] = field(default_factory=Counter)
     fn: Counter[str] = field(default_factory=Counter)
-    confusion: defaultdict[str, Counter[str]] = field(
-        default_factory=lambda: defaultdict(Counter)
-    )
+    confusion: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     errors: list[tuple[float, str, str, str]] = field(default_factory=list)
     """(how wrong, dialogue#turn, line, what went wrong)."""
 

@@ -17,7 +17,7 @@ HASH_DIMENSIONS = 4096
 EMBED_DIMENSIONS = 384
 DIMENSIONS = EMBED_DIMENSIONS + HASH_DIMENSIONS + 1
 """Embedding, hashed words, and a constant 1 for the bias."""
-WORD_WEIGHT = 0.5
+WORD_WEIGHT = 2.0
 """Scale of the word block relative to the (unit-length) embedding."""
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")

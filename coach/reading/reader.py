@@ -25,8 +25,6 @@ from coach.reading.train import ARTEFACT
 from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, MOVES, Side
 
 Speaker = Literal["seller", "candidate", "interviewer", "other"]
-CONFIDENT = 0.8
-"""A reading this sure, or surer, may end a call."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +53,16 @@ class Reading:
     """Every move of this side, with the probability that the line makes it."""
     thresholds: dict[str, float] = field(repr=False)
     context: Context = Context()
+    confident: dict[str, float] = field(default_factory=dict, repr=False)
+    """Per move, the score from which the reading was right at least 90 % of the time in
+    cross-validation (:data:`coach.reading.train.CONFIDENT_PRECISION`)."""
 
     def has(self, move: str, *, confident: bool = False) -> bool:
-        """Whether the line makes ``move``; ``confident`` asks for at least ``CONFIDENT``."""
+        """Whether the line makes ``move``; ``confident`` asks for a reading that sure."""
         bar = self.thresholds[move]
-        return self.scores[move] >= (max(bar, CONFIDENT) if confident else bar)
+        if confident:
+            bar = max(bar, self.confident.get(move, 0.95))
+        return self.scores[move] >= bar
 
     @property
     def moves(self) -> tuple[str, ...]:
@@ -97,6 +100,10 @@ class Reader:
         self.weights = {side: data[f"{side}_weights"] for side in MOVES}
         self.thresholds = {
             side: dict(zip(moves, data[f"{side}_thresholds"].tolist(), strict=True))
+            for side, moves in MOVES.items()
+        }
+        self.confident = {
+            side: dict(zip(moves, data[f"{side}_confident"].tolist(), strict=True))
             for side, moves in MOVES.items()
         }
         for side, w in self.weights.items():
@@ -143,7 +150,9 @@ class Reader:
                 for m in AFTER_CONCERN:
                     scores[m] = scores[m] if context.concern else 0.0
             row += len(vs)
-            out.append(Reading(text, side, scores, self.thresholds[side], context))
+            out.append(
+                Reading(text, side, scores, self.thresholds[side], context, self.confident[side])
+            )
         return out
 
     def read_dialogue(self, turns: Sequence[Utterance]) -> list[Reading]:

@@ -31,6 +31,9 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 ARTEFACT = MODEL_DIR / "reader.npz"
 MANIFEST = MODEL_DIR / "manifest.json"
 FORMAT = 1
+CONFIDENT_PRECISION = 0.9
+"""A confident reading is one at least this precise in cross-validation: the bar for readings
+that end a call."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,16 @@ def best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return best
 
 
+def confident_threshold(p: np.ndarray, y: np.ndarray, start: float) -> float:
+    """The lowest threshold, from ``start`` up, at which at least ``CONFIDENT_PRECISION`` of
+    the out-of-fold predictions are right (0.95 if none is that precise)."""
+    for t in np.arange(start, 0.951, 0.05):
+        pred = p >= t
+        if pred.sum() >= 3 and float((y[pred] > 0).mean()) >= CONFIDENT_PRECISION:
+            return round(float(t), 2)
+    return 0.95
+
+
 def _fold(ex: Example, folds: int) -> int:
     return int(_sha(ex.dialogue.id.encode("utf-8"))[:8], 16) % folds
 
@@ -123,7 +136,7 @@ def train_side(
         w = fit(x[~test], y_wide[~test], mask_wide[~test], l2_grid, cfg)
         oof[test] = _sigmoid(x[test] @ w)
         log(f"  fold {f + 1}/{cfg.folds}")
-    chosen_l2, thresholds, scores = [], [], {}
+    chosen_l2, thresholds, confident, scores = [], [], [], {}
     for j, move in enumerate(moves):
         judged = mask[:, j] > 0
         options = [
@@ -131,11 +144,25 @@ def train_side(
             for g in range(len(cfg.l2))
         ]
         threshold, f1, l2 = max(options, key=lambda o: o[1])
+        g = cfg.l2.index(l2)
+        sure = confident_threshold(oof[judged, g * k + j], y[judged, j], threshold)
         chosen_l2.append(l2)
         thresholds.append(threshold)
-        scores[move] = {"cv_f1": round(f1, 3), "support": int(y[judged, j].sum()), "l2": l2}
+        confident.append(sure)
+        scores[move] = {
+            "cv_f1": round(f1, 3),
+            "support": int(y[judged, j].sum()),
+            "l2": l2,
+            "threshold": threshold,
+            "confident": sure,
+        }
     w = fit(x, y, mask, np.array(chosen_l2, dtype=np.float32), cfg)
-    return {"weights": w, "thresholds": np.array(thresholds, np.float32), "scores": scores}
+    return {
+        "weights": w,
+        "thresholds": np.array(thresholds, np.float32),
+        "confident": np.array(confident, np.float32),
+        "scores": scores,
+    }
 
 
 def train(
@@ -155,18 +182,25 @@ def train(
         result = train_side(side_exs, x, moves, cfg, log)
         arrays[f"{side}_weights"] = result["weights"]
         arrays[f"{side}_thresholds"] = result["thresholds"]
+        arrays[f"{side}_confident"] = result["confident"]
         scores[side] = result["scores"]
+    return _write(arrays, asdict(cfg), cfg.digest(), {"cross_validated": scores})
+
+
+def _write(
+    arrays: dict[str, np.ndarray], config: dict[str, Any], digest: str, extra: dict[str, Any]
+) -> dict[str, Any]:
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(ARTEFACT, **arrays)
+    np.savez_compressed(ARTEFACT, **arrays)  # type: ignore[arg-type]
     manifest = {
         "format": FORMAT,
         "dimensions": DIMENSIONS,
         "moves": {side: list(moves) for side, moves in MOVES.items()},
-        "config": asdict(cfg),
-        "config_sha256": cfg.digest(),
+        "config": config,
+        "config_sha256": digest,
         "data": data_digests(),
         "artefact_sha256": _sha(ARTEFACT.read_bytes()),
-        "cross_validated": scores,
+        **extra,
     }
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
