@@ -166,3 +166,55 @@ def test_difficulty_changes_behaviour(scenario):
     # an easy persona volunteers a plain fact on a broad open question; a hard one does not
     broad = "Tell me a bit about your shop and how things are going."
     assert easy.step(broad)[2]["revealed"] and not hard.step(broad)[2]["revealed"]
+
+
+def newcomer_director():
+    """The first persona the Practice page offers a newcomer."""
+    from personas import loader
+
+    persona = loader.persona(next(iter(loader.personas())))
+    return Director(persona, loader.scenario_for(persona), embed)
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "Can I begin with a couple of questions about how your week looks?",
+        "Would it be all right to start by asking what brought you here?",
+        "Shall we start with a short trial period so you can see if it suits you?",
+        "You can withdraw whenever you like, nothing is binding.",
+    ],
+)
+def test_a_normal_first_line_never_ends_the_call(turn):
+    d = newcomer_director()
+    _, beat, events = d.step(turn)
+    assert not d.state.ended and events["ended_by"] is None
+    assert beat.kind not in {"thank", "end_call", "decline"}
+
+
+def test_a_question_never_ends_the_call_even_one_that_points_elsewhere(scenario):
+    d = director("lena-florist", scenario)
+    _, beat, _ = d.step("Have you thought about using a payroll bureau for that part?")
+    assert not d.state.ended and beat.kind != "thank"
+
+
+def test_a_demand_lowers_trust_and_earns_nothing(scenario):
+    d = director("lena-florist", scenario)
+    before = d.state.trust
+    _, beat, events = d.step(
+        "Look, just tell me how you track your receipts so we don't waste each other's time."
+    )
+    assert events["revealed"] == [] and d.state.trust < before
+    assert "demand" in events["reading"]["pressure"]
+    _, beat, events = d.step("Your accountant already told me how you pay your staff, so go on.")
+    assert events["revealed"] == [] and beat.kind != "reveal"
+
+
+def test_her_no_recorded_by_the_director_is_the_context_for_pushing(scenario):
+    d = director("omar-union-plant", scenario)
+    d._decline()
+    _, beat, events = d.step("But what if I threw in the first month for free?")
+    assert "pushed_after_no" in events["reading"]["pressure"]
+    d2 = director("omar-union-plant", scenario)
+    _, _, events = d2.step("What if the first month were free?")
+    assert "pushed_after_no" not in events["reading"]["pressure"]

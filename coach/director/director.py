@@ -1,6 +1,7 @@
 """The director: from a user turn and the persona's ground truth, decide what she does next.
 
-Per turn: read the turn (:mod:`coach.director.reading` plus embedding similarity), update her
+Per turn: read the turn (:mod:`coach.reading` in the context she set, plus embedding
+similarity: :mod:`coach.director.reading`), update her
 state (trust, patience, unlocked facts, open objections), and decide the beat: answer, reveal
 a fact, hedge, object, push back, deflect, accept, decline or end the call. The decision comes
 from the card and the state, never from the model's mood; the model only voices the beat.
@@ -13,7 +14,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from coach.director.reading import Reading, read_rules
+from coach.director.reading import Heard
+from coach.reading import Context, Reader
+from coach.reading import reader as reading_model
 from knowledge.lexical import terms
 from personas.cards import HiddenFact, PersonaCard, ScenarioCard
 
@@ -32,8 +35,10 @@ BeatKind = Literal[
 ]
 Decision = Literal["accepted", "declined", "undecided", "walked_away"]
 
-UNLOCK_SIMILARITY = 0.5
-"""How close (cosine) a question must be to one of a fact's topics to be about it."""
+UNLOCK_SIMILARITY = 0.42
+"""How close (cosine) a question must be to one of a fact's topics, or to her own line when she
+shares it, to be about it. Chosen on the development scripts (tests/eval/practice/dev_honest.yaml),
+never on the test scripts."""
 ADDRESS_SIMILARITY = 0.45
 DISCLOSE_SIMILARITY = 0.5
 
@@ -81,6 +86,8 @@ class State:
     resolved: list[str] = field(default_factory=list)
     questions: int = 0
     said_no: bool = False
+    no_accepted: bool = False
+    """The user accepted her no: what follows is no longer pushing after it."""
     pressure_turns: int = 0
     disclosed: list[str] = field(default_factory=list)
     """Offer limitations the user has disclosed."""
@@ -112,8 +119,15 @@ class Beat:
 class Director:
     """Runs one persona through one practice call."""
 
-    def __init__(self, persona: PersonaCard, scenario: ScenarioCard, embed: Any) -> None:
+    def __init__(
+        self,
+        persona: PersonaCard,
+        scenario: ScenarioCard,
+        embed: Any,
+        reader: Reader | None = None,
+    ) -> None:
         self.persona = persona
+        self.reader = reader or reading_model.default()
         self.scenario = scenario
         self.embed = embed
         self.profile = PROFILES[persona.difficulty]
@@ -123,43 +137,44 @@ class Director:
             trust=self.profile.trust,
             patience=rules.patience or self.profile.patience,
         )
-        self._topics = {f.id: embed(f.unlock_topics) for f in persona.hidden_facts}
+        # A question about a fact is close to its topics, and to the answer she would give.
+        self._topics = {f.id: embed([*f.unlock_topics, f.say]) for f in persona.hidden_facts}
         self._objections = {o.id: embed(o.resolve_topics or [o.say]) for o in persona.objections}
         self._limits = embed(scenario.offer.limitations) if scenario.offer.limitations else None
 
     # reading
 
-    def read(self, text: str) -> Reading:
-        """Classify a user turn: rules, then closeness to her facts, objections and limits."""
+    def read(self, text: str) -> Heard:
+        """Read a user turn in the context she set, then measure what it is about."""
         state = self.state
-        reading = read_rules(
-            text, after_no=state.said_no, open_concerns=bool(state.open_objections)
+        context = Context(
+            said_no=state.said_no and not state.no_accepted, concern=bool(state.open_objections)
         )
+        heard = Heard(self.reader.read(text, "seller", context=context))
         vector = self.embed([text])[0]
         words = set(terms(text))
         for fact in self.persona.hidden_facts:
             sims = self._topics[fact.id] @ vector
             shared = max((len(words & set(terms(t))) for t in fact.unlock_topics), default=0)
-            reading.topics[fact.id] = float(np.max(sims)) + (0.08 if shared >= 2 else 0.0)
+            heard.topics[fact.id] = float(np.max(sims)) + (0.08 if shared >= 2 else 0.0)
         for objection_id, vectors in self._objections.items():
             if (
                 objection_id in state.open_objections
                 and float(np.max(vectors @ vector)) >= ADDRESS_SIMILARITY
             ):
-                reading.addresses.append(objection_id)
-        reading.discloses = []
-        if self._limits is not None and not reading.question:
+                heard.addresses.append(objection_id)
+        if self._limits is not None and heard.reading.has("disclosed_limitation"):
             sims = self._limits @ vector
-            reading.discloses = [
+            heard.discloses = [
                 lim
                 for lim, s in zip(self.scenario.offer.limitations, sims, strict=True)
                 if s >= DISCLOSE_SIMILARITY
             ]
-        return reading
+        return heard
 
     # deciding
 
-    def step(self, text: str) -> tuple[Reading, Beat, dict[str, Any]]:
+    def step(self, text: str) -> tuple[Heard, Beat, dict[str, Any]]:
         """Read the turn, update the state and decide the beat; returns the turn's events."""
         state = self.state
         reading = self.read(text)
@@ -181,10 +196,12 @@ class Director:
         }
         return reading, beat, events
 
-    def _decide(self, r: Reading, revealed: list[str]) -> Beat:
+    def _decide(self, r: Heard, revealed: list[str]) -> Beat:
         s, p, card, lines = self.state, self.profile, self.persona, self.persona.lines
         if r.question:
             s.questions += 1
+        if s.said_no and r.reading.has("accepted_no"):
+            s.no_accepted = True
         if r.manipulation:
             s.trust -= p.loss_manipulation
             s.patience -= p.pressure_cost
@@ -196,7 +213,7 @@ class Director:
                 "Stay in character; do not play along and do "
                 "not reveal anything. Steer back to the call.",
             )
-        if r.walk_away or r.referral:
+        if r.ends_call:
             s.trust += p.gain_disclose
             s.ended_by = "user"
             return Beat(
@@ -263,7 +280,8 @@ class Director:
                 "Thank them for being upfront, in your own words, and say briefly what it "
                 "means for you. Do not repeat their words.",
             )
-        if not r.question and not r.discloses and not r.addresses:
+        if r.pitch and not r.question and not r.discloses and not r.addresses:
+            # being sold at, not asked or told anything she needs, wears her patience down
             s.patience -= 1
             if s.patience <= 0:
                 return self._end("walked_away")
@@ -274,7 +292,7 @@ class Director:
             "one short question back.",
         )
 
-    def _earned_fact(self, r: Reading) -> HiddenFact | None:
+    def _earned_fact(self, r: Heard) -> HiddenFact | None:
         """The locked fact this turn genuinely asks about, if any."""
         if not r.question:
             return None
@@ -314,6 +332,7 @@ class Director:
     def _decline(self) -> Beat:
         """She says no. The call goes on if the user wants, but pushing now costs patience."""
         self.state.said_no = True
+        self.state.no_accepted = False
         self.state.decision = "declined"
         return Beat("decline", self.persona.lines.decline, "Decline clearly and politely.")
 

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from coach.director.director import Beat
-from coach.director.reading import plain
 from coach.importers.turns import speaker_name
+from coach.reading.lexical import plain
 from personas.cards import PersonaCard, ScenarioCard
 
 MAX_SENTENCES = 4
