@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach import moves
 from coach.critique.transcript import Transcript
 from coach.errors import InputError
+from coach.reading import Context
+from coach.reading import reader as reading_model
 from personas.cards import Fit, HiddenFact, Offer, PersonaCard, ScenarioCard
 from personas.loader import save_user_cards
 
@@ -50,6 +51,9 @@ def cards_from_transcript(
         raise InputError("The transcript has no other speaker to practise against.")
     name = others.most_common(1)[0][0]
     hers = [t for t in transcript.turns if t.speaker == name]
+    said = [s for turn in hers for s in turn.sentences()]
+    readings = reading_model.default().read_many(said, "other", [Context()] * len(said))
+    needs = {r.text for r in readings if r.has("need") or r.has("concern")}
     facts: list[HiddenFact] = []
     background: list[str] = []
     for turn in hers:
@@ -60,9 +64,7 @@ def cards_from_transcript(
         for sentence in turn.sentences():
             if len(sentence.split()) < 4:
                 continue
-            if (moves.NEED.search(sentence) or moves.CONCERN.search(sentence)) and len(
-                facts
-            ) < MAX_FACTS:
+            if sentence in needs and len(facts) < MAX_FACTS:
                 facts.append(
                     HiddenFact(
                         id=f"said_{len(facts) + 1}",

@@ -319,6 +319,7 @@ def test_json_that_does_not_parse_is_a_clear_error_from_the_persona_builder(serv
 
 
 def test_json_that_does_not_parse_is_never_guessed_from_by_the_claim_judge(server):
+    from coach.critique.analyze import CallReading
     from coach.critique.judge import contradicted_claims
     from coach.critique.transcript import parse_plain
 
@@ -327,6 +328,7 @@ def test_json_that_does_not_parse_is_never_guessed_from_by_the_claim_judge(serve
         "I promise.\nLena: Great.\nMaya: I have done this for ten years.",
         "Maya",
     )
+    t = CallReading.of(t)
     server.text = '{"verdict": "supported", "reason": "fine"}'
     assert contradicted_claims(t, "Delivery within 8 weeks.", set(), settings_for(server)) == []
     assert len(server.chat_requests) == 2  # two claims, each read at the first try

@@ -1,7 +1,11 @@
-"""Deterministic analyzers: rules plus the embedding model, fast and explainable.
+"""Deterministic analyzers: the reader's moves plus the embedding model, fast and explainable.
 
-Each returns raw observations (turn, quote, kind, why); :mod:`coach.critique.engine` attaches
-principles and suggestions and checks every quote against the transcript.
+What each line *is* comes from :mod:`coach.reading`, read once for the whole call
+(:class:`CallReading`): every turn in the context the turns before it set (a no she gave, a
+worry she voiced), and every sentence, so that a finding quotes the sentence that makes the
+move. Each analyzer returns raw observations (turn, quote, kind, why);
+:mod:`coach.critique.engine` attaches principles and suggestions and checks every quote
+against the transcript.
 """
 
 from __future__ import annotations
@@ -12,16 +16,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach import moves as pt
+from coach.config import ModelSettings
 from coach.critique.own_words import own_words
 from coach.critique.transcript import Transcript, Turn
+from coach.reading import Reader, Reading, Utterance
+from coach.reading import reader as reading_model
+from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, Side
 
 NEED_LIMIT_SIMILARITY = 0.42
 """How close the other side's stated need must be to a limitation for it to bear on it."""
 DISCLOSE_SIMILARITY = 0.45
 CLAIM_LIMIT_SIMILARITY = 0.45
+CLAIM_RELEVANT = 0.3
+"""A claim this close to a limitation is about something the facts speak to: it counts as
+checked, whether or not it turns out to be an overclaim."""
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+
+MONEY = re.compile(
+    r"(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?[kK])?|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars|euros|pounds|"
+    r"usd|eur|gbp|k)\b|\b\d{1,3}\s?%)",
+    re.I,
+)
+"""An amount of money or a percentage, as written."""
+GUARANTEE = re.compile(r"\b(guarantee[ds]?|100 ?%|risk[- ]free)", re.I)
+"""The words of a guarantee: checked against whether the facts give one."""
 
 
 @dataclass(frozen=True)
@@ -33,48 +52,130 @@ class Observation:
     limitation: str | None = None
 
 
-def _first(turn: Turn, pattern: re.Pattern[str]) -> str | None:
-    """The first sentence of ``turn`` that matches ``pattern``."""
-    return next((s for s in turn.sentences() if pattern.search(s)), None)
+@dataclass
+class CallReading:
+    """A transcript read once: each turn in context, and each sentence of it."""
+
+    transcript: Transcript
+    turns: list[Reading]
+    sentences: list[list[tuple[str, Reading]]]
+
+    @classmethod
+    def of(
+        cls, t: Transcript, reader: Reader | None = None, judge: ModelSettings | None = None
+    ) -> CallReading:
+        """Read ``t``; with ``judge``, that model also reads each of my turns
+        (:mod:`coach.reading.judge`) and its verdict is combined with the reader's."""
+        reader = reader or reading_model.default()
+        said = [
+            Utterance("user" if turn.speaker == t.me else "other", turn.text) for turn in t.turns
+        ]
+        turns = reader.read_dialogue(said)
+        if judge is not None:
+            from coach.reading.judge import judge_turns
+
+            turns = judge_turns([(u.side, u.text) for u in said], turns, judge)
+        sentences: list[list[tuple[str, Reading]]] = []
+        flat = [(i, s) for i, turn in enumerate(t.turns) for s in turn.sentences()]
+        by_side: dict[Side, list[tuple[int, str]]] = {"user": [], "other": []}
+        for i, s in flat:
+            by_side[turns[i].side].append((i, s))
+        read: dict[tuple[int, str], Reading] = {}
+        for side, items in by_side.items():
+            # Her sentences are read in her own words: what she quotes, or text injected in
+            # brackets, is someone else's and makes no move of hers.
+            texts = [(own_words(s) or s) if side == "user" else s for _, s in items]
+            got = reader.read_many(
+                texts,
+                side,
+                [turns[i].context for i, _ in items],
+            )
+            read.update({key: r for key, r in zip(items, got, strict=True)})
+        for i, turn in enumerate(t.turns):
+            sentences.append([(s, read[(i, s)]) for s in turn.sentences()])
+        return cls(t, turns, sentences)
+
+    def turn(self, turn: Turn) -> Reading:
+        return self.turns[turn.number - 1]
+
+    def has(self, turn: Turn, move: str) -> bool:
+        """Whether the turn makes ``move``, read whole or in any one of its own sentences: a
+        move made in one sentence is not undone by what else she said around it. A move that
+        answers what she said (pushing on, brushing off) is read on the whole turn only."""
+        if move in AFTER_NO or move in AFTER_CONCERN:
+            return self.turn(turn).has(move)
+        return self.turn(turn).has(move) or any(r.has(move) for _, r in self.own(turn))
+
+    def asks(self, turn: Turn) -> bool:
+        return self.turn(turn).question or any(r.question for _, r in self.own(turn))
+
+    def own(self, turn: Turn) -> list[tuple[str, Reading]]:
+        """Her sentences in ``turn`` that quote nobody: one that reports someone else's words
+        (or carries injected text) makes no move of hers."""
+        return [(s, r) for s, r in self.of_turn(turn) if own_words(s) == " ".join(s.split())]
+
+    def of_turn(self, turn: Turn) -> list[tuple[str, Reading]]:
+        return self.sentences[turn.number - 1]
+
+    def quote(self, turn: Turn, move: str) -> str:
+        """The sentence of ``turn`` that makes ``move`` most surely."""
+        return max(self.of_turn(turn), key=lambda sr: sr[1].scores[move])[0]
 
 
-def pressure(t: Transcript) -> list[Observation]:
-    """False urgency, pushing after a clear no, and brushing off a stated concern."""
+def pressure(call: CallReading) -> list[Observation]:
+    """False urgency, pushing after a clear no, accepting it, and brushing off a concern."""
+    t = call.transcript
     found: list[Observation] = []
-    said_no = False
     heard: list[Turn] = []
     """Their turns since my last one: a third speaker's line in between (another person, or
     text injected into the transcript) does not hide the concern she voiced."""
     for turn in t.turns:
         if turn.speaker != t.me:
-            said_no = said_no or bool(pt.CLEAR_NO.search(turn.text))
             heard.append(turn)
             continue
-        previous = next((h for h in reversed(heard) if pt.CONCERN.search(h.text)), None)
-        heard = []
-        if quote := _first(turn, pt.URGENCY):
-            found.append(Observation("pressure", turn.number, quote, "false urgency"))
-        if said_no:
-            push = _first(turn, pt.PUSH) or _first(turn, pt.RECOMMEND) or _first(turn, pt.URGENCY)
-            if push and not (pt.ACCEPTS_NO.search(turn.text) and not pt.PUSH.search(turn.text)):
-                found.append(
-                    Observation(
-                        "pushed_after_no", turn.number, push, "kept pushing after a clear no"
-                    )
+
+        def makes(move: str, turn: Turn = turn) -> bool:
+            return call.has(turn, move)
+
+        if makes("false_urgency"):
+            found.append(
+                Observation(
+                    "pressure", turn.number, call.quote(turn, "false_urgency"), "false urgency"
                 )
-            elif pt.ACCEPTS_NO.search(turn.text):
-                quote = _first(turn, pt.ACCEPTS_NO) or turn.sentences()[0]
-                found.append(Observation("respected_no", turn.number, quote, "accepted the no"))
-                said_no = False
-        if previous is not None and (quote := _first(turn, pt.DISMISS)):
+            )
+        if makes("pushed_after_no"):
+            found.append(
+                Observation(
+                    "pushed_after_no",
+                    turn.number,
+                    call.quote(turn, "pushed_after_no"),
+                    "kept pushing after a clear no",
+                )
+            )
+        elif makes("accepted_no"):
+            found.append(
+                Observation(
+                    "respected_no", turn.number, call.quote(turn, "accepted_no"), "accepted the no"
+                )
+            )
+        if makes("dismissed_concern"):
+            voiced = next(
+                (
+                    h
+                    for h in reversed(heard)
+                    if call.turn(h).has("concern") or call.turn(h).has("need")
+                ),
+                heard[-1] if heard else None,
+            )
             found.append(
                 Observation(
                     "dismissed_concern",
                     turn.number,
-                    quote,
-                    f"brushed off: {previous.text[:80]}",
+                    call.quote(turn, "dismissed_concern"),
+                    f"brushed off: {voiced.text[:80]}" if voiced else "brushed off a concern",
                 )
             )
+        heard = []
     return found
 
 
@@ -122,21 +223,30 @@ def limitations(facts: str) -> list[str]:
     return items
 
 
-def disclosure(t: Transcript, limits: Limits, embed: Embed) -> list[Observation]:
+def disclosure(call: CallReading, limits: Limits, embed: Embed) -> list[Observation]:
     """Needs the other side stated that a limitation bears on, and whether me disclosed it."""
     if not limits.texts:
         return []
+    t = call.transcript
     found: list[Observation] = []
-    mine = [(turn, s) for turn in t.mine() for s in turn.sentences()]
+    mine = [
+        (turn, s)
+        for turn in t.mine()
+        for s, r in call.of_turn(turn)
+        if r.has("disclosed_limitation")
+    ]
     my_vectors = embed([s for _, s in mine]) if mine else np.zeros((0, 384), np.float32)
     disclosed: dict[int, tuple[Turn, str]] = {}
     for i, (turn, sentence) in enumerate(mine):
-        if not (_negated(sentence) or pt.DISCLOSURE_CUE.search(sentence)):
-            continue
         sims = limits.vectors @ my_vectors[i]
         for j in np.nonzero(sims >= DISCLOSE_SIMILARITY)[0].tolist():
             disclosed.setdefault(int(j), (turn, sentence))
-    needs = [(turn, s) for turn in t.theirs() for s in turn.sentences() if pt.NEED.search(s)]
+    needs = [
+        (turn, s)
+        for turn in t.theirs()
+        for s, r in call.of_turn(turn)
+        if r.has("need") or r.has("question")  # "Do you do payroll?" is a need, asked
+    ]
     need_vectors = embed([s for _, s in needs]) if needs else np.zeros((0, 384), np.float32)
     flagged: set[int] = set()
     for k, (turn, sentence) in enumerate(needs):
@@ -175,54 +285,58 @@ def disclosure(t: Transcript, limits: Limits, embed: Embed) -> list[Observation]
 
 
 def claims(
-    t: Transcript, facts: str, limits: Limits, embed: Embed
+    call: CallReading, facts: str, limits: Limits, embed: Embed
 ) -> tuple[list[Observation], int]:
     """Claims the facts do not support: guarantees, invented amounts, denied limitations.
 
-    Returns the overclaims and how many claim-like sentences were checked.
+    Amounts and guarantees are written words, checked against the facts in every statement of
+    hers. Saying yes to a listed limitation is a matter of meaning: it is checked where the
+    reader reads a claim or a pitch. A disclosed limitation, a referral or a walk-away is never
+    an overclaim. Returns the overclaims and how many claim-like sentences were checked.
     """
     found: list[Observation] = []
     checked = 0
     gives_guarantee = any(
-        "guarantee" in line.lower() and not _negated(line) and line.strip()[2:] not in limits.texts
+        GUARANTEE.search(line)
+        and not _LIMIT_PREFIX.match(line.strip(" -*"))
+        and line.strip(" -*") not in limits.texts
         for line in facts.splitlines()
     )
-    fact_amounts = {_amount(m) for m in pt.MONEY.findall(facts)}
+    fact_amounts = {_amount(m) for m in MONEY.findall(facts)}
     # Judged on her own words: a client she quotes, or text injected in brackets, is not her
     # claim. The quote kept as evidence is still the whole sentence, as said.
     candidates = [
-        (turn, s, mine)
-        for turn in t.mine()
-        for s in turn.sentences()
-        if not s.rstrip().endswith("?") and (mine := own_words(s))
+        (turn, s, r, mine)
+        for turn in call.transcript.mine()
+        for s, r in call.of_turn(turn)
+        if not r.question
+        and not any(r.has(m) for m in ("referral", "walk_away", "manipulation"))
+        # not even possibly a disclosure: half the disclosure threshold is enough to spare it
+        and r.scores["disclosed_limitation"] < r.thresholds["disclosed_limitation"] / 2
+        and (mine := own_words(s))
     ]
-    vectors = embed([mine for _, _, mine in candidates]) if candidates else None
-    for i, (turn, sentence, claim) in enumerate(candidates):
+    claiming = [c for c in candidates if c[2].has("claim") or c[2].has("pitch")]
+    vectors = embed([mine for *_, mine in claiming]) if claiming else None
+    rows = {id(c): i for i, c in enumerate(claiming)}
+    for candidate in candidates:
+        turn, sentence, _, claim = candidate
         reason = None
-        if pt.GUARANTEE.search(claim) and not gives_guarantee:
+        if GUARANTEE.search(claim) and not gives_guarantee:
             reason = "a guarantee the facts do not give"
-        amounts = [_amount(m) for m in pt.MONEY.findall(claim)]
-        if amounts:
+        amounts = [_amount(m) for m in MONEY.findall(claim)]
+        invented = [a for a in amounts if a not in fact_amounts]
+        # an estimate worked out from the rates, or a discount she chooses to give, is not
+        # a claim about the offer
+        offered = _ESTIMATE.search(claim) or _DISCOUNT.search(claim)
+        if invented and not reason and not offered:
+            reason = f"an amount the facts do not state ({invented[0]})"
+        sims = None
+        if vectors is not None and limits.texts and id(candidate) in rows:
+            sims = limits.vectors @ vectors[rows[id(candidate)]]
+        # checked: a claim there was something to check it against
+        if amounts or reason or (sims is not None and float(np.max(sims)) >= CLAIM_RELEVANT):
             checked += 1
-            invented = [a for a in amounts if a not in fact_amounts]
-            # an estimate worked out from the rates, or a discount she chooses to give, is not
-            # a claim about the offer
-            offered = _ESTIMATE.search(claim) or _DISCOUNT.search(claim)
-            if invented and not reason and not offered:
-                reason = f"an amount the facts do not state ({invented[0]})"
-        elif pt.GUARANTEE.search(claim) or pt.PITCH.search(claim):
-            checked += 1
-        if (
-            not reason
-            and vectors is not None
-            and limits.texts
-            and not _negated(claim)
-            and _AFFIRM.search(claim)
-            and _FIRST_PERSON.search(claim)
-            and not pt.REFERRAL.search(claim)
-            and not _ELSEWHERE.search(claim)
-        ):
-            sims = limits.vectors @ vectors[i]
+        if not reason and sims is not None:
             j = int(np.argmax(sims))
             if sims[j] >= CLAIM_LIMIT_SIMILARITY:
                 reason = f"says yes to a listed limitation: {limits.texts[j]}"
@@ -235,55 +349,19 @@ def claims(
     return found, checked
 
 
-_AFFIRM = re.compile(
-    r"\b(yes|yeah|sure|absolutely|of course|definitely|certainly|no problem|not a problem|"
-    r"all (our|of (our|us|my))|plenty|fully|every day|tops|we (do|can|have|handle|offer|include|"
-    r"cover|work|are)|i (do|can|have|handle|offer|write|managed|manage|am|led|run|teach|speak)|"
-    r"i'?m (fully|qualified|fluent|experienced|used to)|we'?re (very )?(flexible|happy)|"
-    r"included|that'?s fine|easily|all the time)\b",
-    re.I,
-)
-
-
 _ESTIMATE = re.compile(
     r"\b(around|about|roughly|approximately|estimated?|in total|comes to|"
     r"works out)\b",
     re.I,
 )
 _DISCOUNT = re.compile(r"\b(off|discount|knock|reduce|reduction)\b", re.I)
-_FIRST_PERSON = re.compile(
-    r"\b(i|i'?m|i'?ll|i'?ve|we|we'?re|we'?ll|we'?ve|our|us|my|me|you'?ll|"
-    r"you will|you'?d)\b",
-    re.I,
-)
-_ELSEWHERE = re.compile(
-    r"\b(separate|another|other|outside|third[- ]party) (provider|service|"
-    r"company|firm|team|person)|recommend one|someone else",
-    re.I,
-)
-_NOT_NEGATIONS = re.compile(
-    r"\b(no problem|not a problem|no doubt|no issue|not an issue|"
-    r"no worries|never (go|goes) down|never miss)\b",
-    re.I,
-)
-
-
-def _negated(sentence: str) -> bool:
-    """The sentence denies something (``no problem`` and the like do not count)."""
-    return bool(
-        re.search(
-            r"\b(no|not|don'?t|doesn'?t|can'?t|cannot|won'?t|isn'?t|aren'?t|"
-            r"never|haven'?t|hasn'?t|unfortunately)\b",
-            _NOT_NEGATIONS.sub("", sentence),
-            re.I,
-        )
-    )
 
 
 def denied_needs(
-    t: Transcript, overclaims: list[Observation], earlier: list[Observation]
+    call: CallReading, overclaims: list[Observation], earlier: list[Observation]
 ) -> list[Observation]:
     """A need answered with a false yes was never disclosed: flag the need it answered."""
+    t = call.transcript
     flagged = {
         o.limitation
         for o in earlier
@@ -294,7 +372,9 @@ def denied_needs(
         if claim.limitation is None or claim.limitation in flagged or claim.turn < 2:
             continue
         need = t.turn(claim.turn - 1)
-        sentence = next((s for s in need.sentences() if pt.NEED.search(s)), None)
+        sentence = next(
+            (s for s, r in call.of_turn(need) if r.has("need") or r.has("question")), None
+        )
         if need.speaker != t.me and sentence:
             flagged.add(claim.limitation)
             found.append(
@@ -314,33 +394,46 @@ def _amount(text: str) -> str:
     return digits.rstrip(".").removesuffix(".0")
 
 
-def stance(t: Transcript) -> tuple[str, Observation | None]:
+STANCE_SURE = 0.8
+"""A stance is taken when its move reads at this share of its threshold or more (chosen on the
+development transcripts in tests/eval/cases): at the end of
+a call she stands somewhere, and the likeliest reading is the best guess."""
+_STANCES = (
+    ("referred", "referral"),
+    ("walked_away", "walk_away"),
+    ("recommended", "recommend"),
+    ("recommended", "asks_decision"),  # asking for the sale stands behind it
+)
+
+
+def stance(call: CallReading) -> tuple[str, Observation | None]:
     """Where me stood at the end: recommended, walked_away, referred or undecided."""
-    for turn in reversed(t.mine()[-2:]):
-        for kind, pattern in (
-            ("referred", pt.REFERRAL),
-            ("walked_away", pt.WALK_AWAY),
-            ("recommended", pt.RECOMMEND),
-        ):
-            if quote := _first(turn, pattern):
-                return kind, Observation(kind, turn.number, quote, f"stance: {kind}")
+    for turn in reversed(call.transcript.mine()[-2:]):
+        readings = [call.turn(turn), *(r for _, r in call.own(turn))]
+        ratio, kind, move = max(
+            (max(r.scores[m] / r.thresholds[m] for r in readings), k, m) for k, m in _STANCES
+        )
+        if ratio >= STANCE_SURE:
+            quote = call.quote(turn, move)
+            return kind, Observation(kind, turn.number, quote, f"stance: {kind}")
     return "undecided", None
 
 
-def discovery(t: Transcript) -> dict[str, float | int | None]:
+def discovery(call: CallReading) -> dict[str, float | int | None]:
     """Questions, whether she asked before she pitched, talk ratio and longest monologue."""
+    t = call.transcript
     mine = t.mine()
     open_q = closed_q = 0
     first_question = first_pitch = None
     for turn in mine:
-        for sentence in turn.sentences():
-            if sentence.rstrip().endswith("?"):
-                if pt.QUESTION_OPEN.search(sentence):
+        for _sentence, r in call.own(turn):
+            if r.question:
+                if r.has("open_question"):
                     open_q += 1
                 else:
                     closed_q += 1
                 first_question = first_question or turn.number
-            elif pt.PITCH.search(sentence):
+            elif r.has("pitch"):
                 first_pitch = first_pitch or turn.number
     my_words = sum(len(turn.text.split()) for turn in mine)
     all_words = sum(len(turn.text.split()) for turn in t.turns) or 1

@@ -66,8 +66,13 @@ def run(
     settings: ModelSettings | None = None,
     use_model: bool = True,
     judge_claims: bool = False,
+    judge_moves: bool | None = None,
 ) -> Report:
     """Critique ``transcript`` for its speaker ``transcript.me``.
+
+    ``judge_moves`` also asks the model to read each of her turns, combined with the trained
+    reader; by default it is on for a remote model and off for the built-in ones
+    (:func:`coach.reading.judge.enabled`).
 
     ``judge_claims`` also asks the model whether each remaining factual claim contradicts the
     facts. It is off by default: on the built-in 1.5B model it called 51 of 54 sound claims
@@ -77,19 +82,25 @@ def run(
 
     context = context or Context()
     limits = Limits.from_facts(context.facts, embed)
-    observations = analyze.pressure(transcript)
-    observations += analyze.disclosure(transcript, limits, embed)
-    overclaims, claims_checked = analyze.claims(transcript, context.facts, limits, embed)
-    observations += analyze.denied_needs(transcript, overclaims, observations)
+    if judge_moves is None:
+        from coach.reading.judge import enabled
+
+        judge_moves = use_model and enabled(settings or ModelSettings.from_env())
+    judge = (settings or ModelSettings.from_env()) if judge_moves else None
+    call = analyze.CallReading.of(transcript, judge=judge)
+    observations = analyze.pressure(call)
+    observations += analyze.disclosure(call, limits, embed)
+    overclaims, claims_checked = analyze.claims(call, context.facts, limits, embed)
+    observations += analyze.denied_needs(call, overclaims, observations)
     observations += overclaims
     if use_model and judge_claims and context.facts:
         from coach.critique.judge import contradicted_claims
 
         flagged = {o.turn for o in observations}
-        observations += contradicted_claims(transcript, context.facts, flagged, settings)
+        observations += contradicted_claims(call, context.facts, flagged, settings)
     observations += analyze.code_breaches(transcript, context.personal_code)
-    stance, stance_obs = analyze.stance(transcript)
-    stats: dict[str, float | int | None] = {**analyze.discovery(transcript)}
+    stance, stance_obs = analyze.stance(call)
+    stats: dict[str, float | int | None] = {**analyze.discovery(call)}
     stats["claims_checked"] = claims_checked
     if context.hidden_facts is not None:
         stats["facts_uncovered"] = context.uncovered
@@ -101,9 +112,9 @@ def run(
     if stance_obs and fit.correct and stance in {"walked_away", "referred"}:
         observations.append(stance_obs)
     if stats["asked_before_pitch"] and stats["open_questions"]:
-        first = next((t for t in transcript.mine() if "?" in t.text), None)
+        first = next((t for t in transcript.mine() if call.asks(t)), None)
         if first:
-            quote = next(s for s in first.sentences() if s.endswith("?") or "?" in s)
+            quote = next((s for s, r in call.of_turn(first) if r.question), first.sentences()[0])
             observations.append(
                 Observation("asked_before_pitch", first.number, quote, "asked before pitching")
             )

@@ -8,27 +8,16 @@ the gateway's retries), the remaining claims are not asked about.
 from __future__ import annotations
 
 import json
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.config import ModelSettings
-from coach.critique.analyze import Observation
+from coach.critique.analyze import CallReading, Observation
 from coach.critique.own_words import facts_only, own_words
-from coach.critique.transcript import Transcript
 from coach.errors import CandorError
 
 MAX_CLAIMS = 12
-_CHECKABLE = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
-    r"fifty|hundred|thousand|days?|weeks?|months?|hours?|tops|at most|at least|within|always|"
-    r"never|all|every|fully|qualified|certified|licensed|managed|led)\b",
-    re.I,
-)
-_CLAIMING = re.compile(
-    r"\b(i|i'?m|i'?ll|i'?ve|we|we'?re|we'?ll|our|my|you'?ll|it'?s|that'?s)\b", re.I
-)
 
 
 class ClaimVerdict(BaseModel):
@@ -37,19 +26,17 @@ class ClaimVerdict(BaseModel):
     reason: str = ""
 
 
-def checkable_claims(t: Transcript, already: set[int]) -> list[tuple[int, str]]:
-    """My factual-sounding sentences (numbers, times, absolutes) not already flagged.
+def checkable_claims(call: CallReading, already: set[int]) -> list[tuple[int, str]]:
+    """My sentences the reader reads as factual claims, not already flagged.
 
-    Whether a sentence is a claim is read from its own words (:func:`own_words`)."""
+    Each is judged on its own words (:func:`own_words`)."""
     found = []
-    for turn in t.mine():
+    for turn in call.transcript.mine():
         if turn.number in already:
             continue
-        for sentence in turn.sentences():
+        for sentence, reading in call.of_turn(turn):
             own = own_words(sentence)
-            if own.endswith("?") or len(own.split()) < 4:
-                continue
-            if _CHECKABLE.search(own) and _CLAIMING.search(own):
+            if reading.has("claim") and not reading.question and len(own.split()) >= 4:
                 found.append((turn.number, sentence))
     return found[:MAX_CLAIMS]
 
@@ -86,13 +73,13 @@ def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerd
 
 
 def contradicted_claims(
-    t: Transcript, facts: str, already: set[int], settings: ModelSettings | None
+    call: CallReading, facts: str, already: set[int], settings: ModelSettings | None
 ) -> list[Observation]:
     """Claims the model judges contradicted by the facts."""
     if not facts.strip():
         return []
     found = []
-    for turn, sentence in checkable_claims(t, already):
+    for turn, sentence in checkable_claims(call, already):
         try:
             verdict = _ask(facts, own_words(sentence), settings)
         except CandorError:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from coach.reading.lexical import has_markup
+
 # Words in a sentence that are not the speaker's own claim: quoted, in brackets or tags.
 _QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?|\([^)]*\)?|\[[^\]]*\]?|<[^>]*>?|\{[^}]*\}?')
 _INSTRUCTION = re.compile(
@@ -24,19 +26,15 @@ def own_words(sentence: str) -> str:
     """What the speaker claims in ``sentence``: without quoted or bracketed words (someone
     else's, or injected text) and without clauses that instruct the judge. Only this is asked
     about, so that text in a transcript cannot steer the model that judges it."""
-    from coach.director.reading import manipulates
-
     text = _QUOTED.sub(" ", sentence)
     clauses = re.split(r"(?<=[,;:\u2014])\s+", text)
-    kept = [c for c in clauses if not _INSTRUCTION.search(c) and not manipulates(c)]
+    kept = [c for c in clauses if not _INSTRUCTION.search(c) and not has_markup(c)]
     return " ".join(" ".join(kept).split())
 
 
 def facts_only(facts: str) -> str:
     """The facts without lines that instruct the judge (an injected "SYSTEM: ..." or "ignore
     the rubric"): a document cannot steer the model that checks claims against it."""
-    from coach.director.reading import manipulates
-
     return "\n".join(
-        line for line in facts.splitlines() if not (_INSTRUCTION.search(line) or manipulates(line))
+        line for line in facts.splitlines() if not (_INSTRUCTION.search(line) or has_markup(line))
     )

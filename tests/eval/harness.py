@@ -18,6 +18,9 @@ import yaml
 from coach.critique.engine import FLAG_KINDS
 
 HERE = Path(__file__).resolve().parent
+HELDOUT = HERE / "heldout"
+"""The test split: 40 transcripts written apart from the code, never used to tune it. The
+transcripts directly under ``tests/eval`` are the development set the old rules were tuned on."""
 KINDS = FLAG_KINDS
 SHARED = HERE.parent.parent.parent / "shared" / "data" / "dialogues" / "casino_annotated_150.jsonl"
 
@@ -51,18 +54,18 @@ class Score:
         return self.verbatim / self.quotes if self.quotes else 1.0
 
 
-def cases() -> list[dict[str, Any]]:
-    return list(yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8")))
+def cases(root: Path = HERE) -> list[dict[str, Any]]:
+    return list(yaml.safe_load((root / "labels.yaml").read_text(encoding="utf-8")))
 
 
-def evaluate(use_model: bool = False, only: int | None = None) -> Score:
+def evaluate(use_model: bool = False, only: int | None = None, root: Path = HELDOUT) -> Score:
     from coach.critique import Context
     from coach.critique.engine import run
     from coach.critique.transcript import read_plain
 
     score = Score()
-    for case in cases()[:only]:
-        folder = HERE / "cases" / case["id"]
+    for case in cases(root)[:only]:
+        folder = root / "cases" / case["id"]
         lines = (folder / "transcript.txt").read_text(encoding="utf-8").splitlines()
         transcript = read_plain(folder / "transcript.txt", case["me"])
         facts = (folder / "facts.md").read_text(encoding="utf-8")
