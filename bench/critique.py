@@ -1,7 +1,7 @@
 """Critique speed on a 40-turn transcript: the deterministic part, and the full critique.
 
 Run: ``make bench`` (or ``.venv/bin/python bench/critique.py``). Uses a private temporary
-CANDOR_HOME. The deterministic part (rules, embeddings, retrieval of principles) must take at
+CANDOR_HOME. The deterministic part (the reader, embeddings, retrieval of principles) must take at
 most 1 s; the full critique adds the summary written by the default model. Ends with one JSON
 line with ``deterministic_s_40_turns`` and ``full_s_40_turns``.
 """
@@ -76,6 +76,7 @@ def main() -> None:
     from coach.critique import Context
     from coach.critique.engine import run
     from coach.critique.transcript import parse_plain
+    from coach.reading import reader
 
     transcript = parse_plain(transcript_text(), "Maya")
     assert len(transcript.turns) == 40
@@ -83,6 +84,7 @@ def main() -> None:
     run(transcript, context, use_model=False)  # warm: embedding model, principle index
     times = []
     for _ in range(5):
+        reader.default().forget()  # each run reads the call afresh
         t = time.perf_counter()
         report = run(transcript, context, use_model=False)
         times.append(time.perf_counter() - t)

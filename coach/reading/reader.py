@@ -10,6 +10,7 @@ caller knows for sure (the director recorded her no at turn 7).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from coach.reading.train import ARTEFACT
 from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, MOVES, Side
 
 Speaker = Literal["seller", "candidate", "interviewer", "other"]
+MEMO = 512
+"""Embeddings a reader remembers, most recent first."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Reader:
 
             embed = minilm
         self.embed = embed
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
         try:
             data = np.load(artefact)
         except (OSError, ValueError) as exc:
@@ -131,39 +135,78 @@ class Reader:
         self, texts: Sequence[str], side: Side, contexts: Sequence[Context]
     ) -> list[Reading]:
         """Read several lines of one side at once (one embedding batch)."""
+        return [
+            self._gated(text, side, scores, context)
+            for text, scores, context in zip(
+                texts, self._scores(texts, side), contexts, strict=True
+            )
+        ]
+
+    def read_dialogue(self, turns: Sequence[Utterance]) -> list[Reading]:
+        """Read a whole conversation in order, each line in the context the ones before set.
+
+        Every line is embedded in one batch per side; only the gating by context is sequential.
+        """
+        raw: dict[int, dict[str, float]] = {}
+        for side in MOVES:
+            rows = [i for i, t in enumerate(turns) if t.side == side]
+            scores = self._scores([turns[i].text for i in rows], side)  # type: ignore[arg-type]
+            raw.update(zip(rows, scores, strict=True))
+        readings: list[Reading] = []
+        context = Context()
+        for i, turn in enumerate(turns):
+            reading = self._gated(turn.text, turn.side, raw[i], context)
+            readings.append(reading)
+            context = Context(*advance(context.said_no, context.concern, turn.side, reading.moves))
+        return readings
+
+    def _scores(self, texts: Sequence[str], side: Side) -> list[dict[str, float]]:
+        """Every move's probability for each text, before any context is applied."""
         if not texts:
             return []
         moves = MOVES[side]
         variants = [lexical.variants(t) for t in texts]
         flat = [v for vs in variants for v in vs]
-        probs = _sigmoid(featurize(flat, self.embed) @ self.weights[side])
+        probs = _sigmoid(featurize(flat, self._embed) @ self.weights[side])
         out, row = [], 0
-        for text, vs, context in zip(texts, variants, contexts, strict=True):
-            own = probs[row]
-            scores = {m: float(own[j]) for j, m in enumerate(moves)}
+        for text, vs in zip(texts, variants, strict=True):
+            scores = {m: float(probs[row, j]) for j, m in enumerate(moves)}
             if side == "user":
                 j = moves.index("manipulation")
                 hidden = float(probs[row : row + len(vs), j].max())
                 scores["manipulation"] = 1.0 if lexical.has_markup(text) else hidden
-                for m in AFTER_NO:
-                    scores[m] = scores[m] if context.said_no else 0.0
-                for m in AFTER_CONCERN:
-                    scores[m] = scores[m] if context.concern else 0.0
             row += len(vs)
-            out.append(
-                Reading(text, side, scores, self.thresholds[side], context, self.confident[side])
-            )
+            out.append(scores)
         return out
 
-    def read_dialogue(self, turns: Sequence[Utterance]) -> list[Reading]:
-        """Read a whole conversation in order, each line in the context the ones before set."""
-        readings: list[Reading] = []
-        context = Context()
-        for turn in turns:
-            reading = self.read_many([turn.text], turn.side, [context])[0]
-            readings.append(reading)
-            context = Context(*advance(context.said_no, context.concern, turn.side, reading.moves))
-        return readings
+    def forget(self) -> None:
+        """Drop the remembered embeddings (benchmarks time a cold read with it)."""
+        self._memo.clear()
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed``, remembering the last ``MEMO`` texts: a call is read whole and sentence by
+        sentence, and a one-sentence turn is the same text twice."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._memo[text] = vector
+        out = np.stack([self._memo[t] for t in texts])
+        for text in texts:
+            self._memo.move_to_end(text)
+        while len(self._memo) > MEMO:
+            self._memo.popitem(last=False)
+        return out
+
+    def _gated(self, text: str, side: Side, scores: dict[str, float], context: Context) -> Reading:
+        """The reading of a line in ``context``: moves that need a no, or a concern, before
+        them score nothing without it."""
+        scores = dict(scores)
+        if side == "user":
+            for m in AFTER_NO:
+                scores[m] = scores[m] if context.said_no else 0.0
+            for m in AFTER_CONCERN:
+                scores[m] = scores[m] if context.concern else 0.0
+        return Reading(text, side, scores, self.thresholds[side], context, self.confident[side])
 
     def context_after(self, before: Sequence[Utterance]) -> Context:
         """The context that ``before`` leaves."""
