@@ -7,15 +7,15 @@ the gateway's retries), the remaining claims are not asked about.
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from coach.config import ModelSettings
 from coach.critique.analyze import CallReading, Observation
 from coach.critique.own_words import facts_only, own_words
 from coach.errors import CandorError
+from coach.llm.structured import ask_json
 
 MAX_CLAIMS = 12
 
@@ -42,8 +42,6 @@ def checkable_claims(call: CallReading, already: set[int]) -> list[tuple[int, st
 
 
 def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerdict | None:
-    from coach import llm
-
     messages = [
         {
             "role": "system",
@@ -61,15 +59,7 @@ def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerd
             ),
         },
     ]
-    for _ in range(2):
-        # A model error (after the gateway's retries) propagates: the caller stops asking.
-        text = llm.complete(messages, settings, max_tokens=80, temperature=0).text
-        start, end = text.find("{"), text.rfind("}")
-        try:
-            return ClaimVerdict.model_validate(json.loads(text[start : end + 1]))
-        except (ValueError, ValidationError):
-            continue
-    return None
+    return ask_json(messages, ClaimVerdict, settings)
 
 
 def contradicted_claims(

@@ -12,14 +12,14 @@ refusal, it is close to chance (AUC 0.57), so :func:`enabled` is true only for a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from coach.config import ModelSettings
 from coach.errors import CandorError
+from coach.llm.structured import ask_json
 from coach.reading.reader import Reading
 from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, USER_MOVES
 
@@ -71,8 +71,6 @@ def enabled(settings: ModelSettings) -> bool:
 
 
 def _ask(before: str, text: str, settings: ModelSettings) -> TurnVerdict | None:
-    from coach import llm
-
     definitions = "\n".join(f"- {m}: {d}" for m, d in _DEFINITIONS.items())
     messages = [
         {
@@ -89,15 +87,7 @@ def _ask(before: str, text: str, settings: ModelSettings) -> TurnVerdict | None:
             ),
         },
     ]
-    for _ in range(2):
-        # A model error (after the gateway's retries) propagates: the caller stops asking.
-        reply = llm.complete(messages, settings, max_tokens=80, temperature=0).text
-        start, end = reply.find("{"), reply.rfind("}")
-        try:
-            return TurnVerdict.model_validate(json.loads(reply[start : end + 1]))
-        except (ValueError, ValidationError):
-            continue
-    return None
+    return ask_json(messages, TurnVerdict, settings)
 
 
 def combine(reading: Reading, verdict: TurnVerdict) -> Reading:
