@@ -74,9 +74,10 @@ def honest(name: str = "honest.yaml") -> list[HonestResult]:
     return out
 
 
-def pushy() -> list[PushyResult]:
+def pushy(name: str = "pushy.yaml") -> list[PushyResult]:
+    """Run the pushy scripts (``dev_pushy.yaml``: the development set)."""
     out = []
-    for script in scripts("pushy.yaml"):
+    for script in scripts(name):
         d = _director(script["persona"])
         said = 0
         for turn in script["turns"]:
