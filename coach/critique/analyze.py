@@ -407,15 +407,25 @@ _STANCES = (
 
 
 def stance(call: CallReading) -> tuple[str, Observation | None]:
-    """Where me stood at the end: recommended, walked_away, referred or undecided."""
+    """Where me stood at the end: recommended, walked_away, referred or undecided.
+
+    On her last two turns, latest first, the likeliest stance that reads surely enough; a
+    referral beside a walk-away is a referral (pointing her elsewhere completes stepping back).
+    """
     for turn in reversed(call.transcript.mine()[-2:]):
         readings = [call.turn(turn), *(r for _, r in call.own(turn))]
-        ratio, kind, move = max(
-            (max(r.scores[m] / r.thresholds[m] for r in readings), k, m) for k, m in _STANCES
-        )
-        if ratio >= STANCE_SURE:
-            quote = call.quote(turn, move)
-            return kind, Observation(kind, turn.number, quote, f"stance: {kind}")
+        sure = {
+            (kind, move): ratio
+            for kind, move in _STANCES
+            if (ratio := max(r.scores[move] / r.thresholds[move] for r in readings)) >= STANCE_SURE
+        }
+        if not sure:
+            continue
+        kind, move = max(sure, key=lambda km: sure[km])
+        if kind == "walked_away" and ("referred", "referral") in sure:
+            kind, move = "referred", "referral"
+        quote = call.quote(turn, move)
+        return kind, Observation(kind, turn.number, quote, f"stance: {kind}")
     return "undecided", None
 
 
