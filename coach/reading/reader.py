@@ -94,6 +94,7 @@ class Reader:
             embed = minilm
         self.embed = embed
         self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._memo_lock = threading.Lock()  # one reader serves every session of the app
         try:
             data = np.load(artefact)
         except (OSError, ValueError) as exc:
@@ -181,21 +182,23 @@ class Reader:
 
     def forget(self) -> None:
         """Drop the remembered embeddings (benchmarks time a cold read with it)."""
-        self._memo.clear()
+        with self._memo_lock:
+            self._memo.clear()
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         """``embed``, remembering the last ``MEMO`` texts: a call is read whole and sentence by
         sentence, and a one-sentence turn is the same text twice."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if missing:
-            for text, vector in zip(missing, self.embed(missing), strict=True):
-                self._memo[text] = vector
-        out = np.stack([self._memo[t] for t in texts])
-        for text in texts:
-            self._memo.move_to_end(text)
-        while len(self._memo) > MEMO:
-            self._memo.popitem(last=False)
-        return out
+        with self._memo_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if missing:
+                for text, vector in zip(missing, self.embed(missing), strict=True):
+                    self._memo[text] = vector
+            out = np.stack([self._memo[t] for t in texts])
+            for text in texts:
+                self._memo.move_to_end(text)
+            while len(self._memo) > MEMO:
+                self._memo.popitem(last=False)
+            return out
 
     def _gated(self, text: str, side: Side, scores: dict[str, float], context: Context) -> Reading:
         """The reading of a line in ``context``: moves that need a no, or a concern, before
