@@ -327,3 +327,42 @@ def test_words_she_quotes_are_not_her_claims():
     report = critique(parse_plain(said, "Maya"), facts=["# Offer\n\nBookkeeping, $300 a month."])
     overclaims = [(f.turn, f.kind) for f in report.flags if f.kind == "overclaim"]
     assert overclaims == [(4, "overclaim")]
+
+
+def test_a_false_yes_to_a_need_the_facts_rule_out_is_an_overclaim():
+    from coach.critique import analyze
+    from knowledge.embedding import embed
+
+    limits = analyze.Limits.from_facts(FACTS, embed)
+
+    def false_yeses(reply):
+        call = (
+            "Maya: Hi Lena, what made you reach out?\n"
+            "Lena: My books are a mess. We need on-site visits now and then.\n"
+            f"Maya: {reply}\n"
+            "Lena: Great."
+        )
+        read = analyze.CallReading.of(parse_plain(call, "Maya"))
+        return [(o.kind, o.turn, o.quote) for o in analyze.false_yeses(read, limits, embed)]
+
+    yes = "Sure, we can do on-site visits, no problem."
+    assert false_yeses(yes) == [("overclaim", 3, yes)]
+    assert false_yeses("Can I ask what the books look like today?") == []
+    assert false_yeses("To be upfront, I work remotely only, so no on-site visits.") == []
+    r = report(
+        "Maya: Hi Lena, what made you reach out?\n"
+        f"Lena: My books are a mess. We need on-site visits now and then.\nMaya: {yes}"
+    )
+    assert [(f.kind, f.turn) for f in r.flags if f.kind == "overclaim"] == [("overclaim", 3)]
+
+
+def test_a_disclosure_in_reply_to_the_need_counts_in_other_words():
+    call = (
+        "Maya: Hi Lena, what made you reach out?\n"
+        "Lena: We need on-site visits now and then. Would you come to us?\n"
+        "Maya: No, I should be upfront: everything I do happens online, over video calls.\n"
+        "Lena: Okay."
+    )
+    r = report(call)
+    assert not any(f.kind == "undisclosed_limitation" for f in r.flags)
+    assert any(s.kind == "disclosed_limitation" and s.turn == 3 for s in r.strengths)

@@ -26,6 +26,14 @@ from coach.reading.vocabulary import AFTER_CONCERN, AFTER_NO, Side
 NEED_LIMIT_SIMILARITY = 0.42
 """How close the other side's stated need must be to a limitation for it to bear on it."""
 DISCLOSE_SIMILARITY = 0.45
+REPLY_DISCLOSE_SIMILARITY = 0.25
+REPLY_TURNS = 2
+"""Her replies to a need: the turns of hers after it in which a disclosure answers it."""
+"""In her reply to a need, how close a disclosure must be to the limitation that need bears on."""
+FALSE_YES_SIMILARITY = 0.4
+"""How close a sentence of her reply to a need must be to the limitation it runs into."""
+FALSE_YES_READING = 0.5
+"""The share of its threshold at which a claim, pitch or brush-off reading counts here."""
 CLAIM_LIMIT_SIMILARITY = 0.45
 CLAIM_RELEVANT = 0.3
 """A claim this close to a limitation is about something the facts speak to: it counts as
@@ -224,11 +232,23 @@ def limitations(facts: str) -> list[str]:
 
 
 def disclosure(call: CallReading, limits: Limits, embed: Embed) -> list[Observation]:
-    """Needs the other side stated that a limitation bears on, and whether me disclosed it."""
+    """Needs the other side stated that a limitation bears on, and whether me disclosed it.
+
+    A disclosure counts for the limitation it is about; in her reply to the need, it counts
+    for the limitation that need bears on even when it names it in other words ("everything
+    is online" answers "would we meet in person?").
+    """
+    return [o for o, _ in _disclosures(call, limits, embed)]
+
+
+def _disclosures(
+    call: CallReading, limits: Limits, embed: Embed
+) -> list[tuple[Observation, str | None]]:
+    """Each disclosure finding, with (for an undisclosed one) the need sentence it rests on."""
     if not limits.texts:
         return []
     t = call.transcript
-    found: list[Observation] = []
+    found: list[tuple[Observation, str | None]] = []
     mine = [
         (turn, s)
         for turn in t.mine()
@@ -236,10 +256,10 @@ def disclosure(call: CallReading, limits: Limits, embed: Embed) -> list[Observat
         if r.has("disclosed_limitation")
     ]
     my_vectors = embed([s for _, s in mine]) if mine else np.zeros((0, 384), np.float32)
+    near = limits.vectors @ my_vectors.T if mine else np.zeros((len(limits.texts), 0))
     disclosed: dict[int, tuple[Turn, str]] = {}
     for i, (turn, sentence) in enumerate(mine):
-        sims = limits.vectors @ my_vectors[i]
-        for j in np.nonzero(sims >= DISCLOSE_SIMILARITY)[0].tolist():
+        for j in np.nonzero(near[:, i] >= DISCLOSE_SIMILARITY)[0].tolist():
             disclosed.setdefault(int(j), (turn, sentence))
     needs = [
         (turn, s)
@@ -256,32 +276,98 @@ def disclosure(call: CallReading, limits: Limits, embed: Embed) -> list[Observat
             continue
         flagged.add(j)
         limit = limits.texts[j]
+        replies = {m.number for m in t.mine() if m.number > turn.number}
+        replies = set(sorted(replies)[:REPLY_TURNS])
+        answered = [
+            (when, s)
+            for i, (when, s) in enumerate(mine)
+            if when.number in replies and near[j, i] >= REPLY_DISCLOSE_SIMILARITY
+        ]
+        if j not in disclosed and answered:
+            disclosed[j] = answered[0]
         if j in disclosed:
             when, quote = disclosed[j]
             found.append(
-                Observation(
-                    "disclosed_limitation", when.number, quote, f"disclosed: {limit}", limit
+                (
+                    Observation(
+                        "disclosed_limitation", when.number, quote, f"disclosed: {limit}", limit
+                    ),
+                    None,
                 )
             )
         else:
             found.append(
-                Observation(
-                    "undisclosed_limitation",
-                    turn.number,
+                (
+                    Observation(
+                        "undisclosed_limitation",
+                        turn.number,
+                        sentence,
+                        f"never disclosed: {limit}",
+                        limit,
+                    ),
                     sentence,
-                    f"never disclosed: {limit}",
-                    limit,
                 )
             )
     for j, (when, quote) in sorted(disclosed.items()):
         if j not in flagged:  # told her before she asked: the best kind of disclosure
             limit = limits.texts[j]
             found.append(
-                Observation(
-                    "disclosed_limitation", when.number, quote, f"disclosed: {limit}", limit
+                (
+                    Observation(
+                        "disclosed_limitation", when.number, quote, f"disclosed: {limit}", limit
+                    ),
+                    None,
                 )
             )
     return found
+
+
+def _reply(t: Transcript, turn: Turn) -> Turn | None:
+    """My first turn after ``turn``: what I said back to it."""
+    return next((m for m in t.mine() if m.number > turn.number), None)
+
+
+def false_yeses(call: CallReading, limits: Limits, embed: Embed) -> list[Observation]:
+    """Her reply to a need that a listed limitation rules out, answered as if it were met.
+
+    The need was never disclosed (:func:`disclosure`); her reply is not a question and not a
+    disclosure, and one sentence of it is about what the limitation concerns while reading
+    as a claim, a pitch or a brush-off: "Yes, we can take payroll on as well" to "I need
+    someone to run payroll", when the facts say no payroll.
+    """
+    t = call.transcript
+    found: list[Observation] = []
+    for o, _need in _disclosures(call, limits, embed):
+        if o.kind != "undisclosed_limitation" or o.limitation is None:
+            continue
+        reply = _reply(t, t.turn(o.turn))
+        if reply is None or reply.number != o.turn + 1:
+            continue
+        sentences = [
+            s
+            for s, r in call.own(reply)
+            if not r.question
+            and r.scores["disclosed_limitation"] < r.thresholds["disclosed_limitation"]
+            and max(r.scores[m] / r.thresholds[m] for m in _ASSENT) >= FALSE_YES_READING
+        ]
+        if not sentences:
+            continue
+        sims = embed(sentences) @ limits.vectors[limits.texts.index(o.limitation)]
+        k = int(np.argmax(sims))
+        if sims[k] >= FALSE_YES_SIMILARITY:
+            found.append(
+                Observation(
+                    "overclaim",
+                    reply.number,
+                    sentences[k],
+                    f"answers as if met a need the facts rule out: {o.limitation}",
+                    o.limitation,
+                )
+            )
+    return found
+
+
+_ASSENT = ("claim", "pitch", "dismissed_concern")
 
 
 def claims(

@@ -91,6 +91,8 @@ def run(
     observations = analyze.pressure(call)
     observations += analyze.disclosure(call, limits, embed)
     overclaims, claims_checked = analyze.claims(call, context.facts, limits, embed)
+    claimed = {o.turn for o in overclaims}
+    overclaims += [o for o in analyze.false_yeses(call, limits, embed) if o.turn not in claimed]
     observations += analyze.denied_needs(call, overclaims, observations)
     observations += overclaims
     if use_model and judge_claims and context.facts:
