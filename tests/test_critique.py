@@ -15,7 +15,7 @@ from tests.eval.harness import SHARED, casino, evaluate
 
 # Floors a little under the measured held-out scores (README, "Evaluation"); the issue's
 # targets (F1 0.85, stance 0.9) are not reached yet.
-FLAG_F1_FLOOR = 0.48
+FLAG_F1_FLOOR = 0.52
 STANCE_FLOOR = 0.65
 
 FACTS = """# Clear Ledger bookkeeping
