@@ -32,6 +32,7 @@ _SHAPE = """{
   "hidden_facts": [
     {"id": "short_slug", "fact": "a specific truth she will not volunteer",
      "unlock_topics": ["what a question must be about", "another phrasing"],
+     "asked_by": ["a question in everyday words that asks for it", "another one"],
      "say": "her own line when she shares it", "sensitive": false}
   ],
   "objections": [{"id": "short_slug", "say": "a concern she raises",

@@ -31,6 +31,9 @@ class HiddenFact(_Card):
     """The ground truth, for the director and the critique; never shown before it is earned."""
     unlock_topics: list[str] = Field(min_length=1)
     """What a question must genuinely be about to earn the fact."""
+    asked_by: list[str] = Field(default_factory=list)
+    """Questions in everyday words that ask for it: examples of what is about the fact, for
+    the director's matching (a question need not be one of them)."""
     say: str = Field(min_length=1)
     """Her own line when she reveals it."""
     sensitive: bool = False

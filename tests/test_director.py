@@ -218,3 +218,18 @@ def test_her_no_recorded_by_the_director_is_the_context_for_pushing(scenario):
     d2 = director("omar-union-plant", scenario)
     _, _, events = d2.step("What if the first month were free?")
     assert "pushed_after_no" not in events["reading"]["pressure"]
+
+
+def test_a_cards_example_questions_teach_what_is_about_a_fact(scenario):
+    """A question in words far from a fact's topics earns it once the card's ``asked_by``
+    holds a question like it; without the examples it earns nothing."""
+    question = "What about the people who help you in the shop, is there admin around them?"
+    assert director("lena-florist", scenario).step(question)[2]["revealed"] == []
+    base = card("lena-florist")
+    example = "What about the helpers in the shop: who handles their side of things?"
+    facts = [
+        f.model_copy(update={"asked_by": [example]}) if f.id == "payroll_need" else f
+        for f in base.hidden_facts
+    ]
+    d = Director(base.model_copy(update={"hidden_facts": facts}), scenario, embed)
+    assert d.step(question)[2]["revealed"] == ["payroll_need"]

@@ -17,7 +17,6 @@ import numpy as np
 from coach.director.reading import Heard
 from coach.reading import Context, Reader
 from coach.reading import reader as reading_model
-from knowledge.lexical import terms
 from personas.cards import HiddenFact, PersonaCard, ScenarioCard
 
 BeatKind = Literal[
@@ -36,9 +35,10 @@ BeatKind = Literal[
 Decision = Literal["accepted", "declined", "undecided", "walked_away"]
 
 UNLOCK_SIMILARITY = 0.42
-"""How close (cosine) a question must be to one of a fact's topics, or to her own line when she
-shares it, to be about it. Chosen on the development scripts (tests/eval/practice/dev_honest.yaml),
-never on the test scripts."""
+"""How close (cosine) a question must be to one of a fact's topics, to one of the card's
+example questions for it (``asked_by``), or to her own line when she shares it, to be about
+it. Chosen on the development scripts (tests/eval/practice/dev_honest.yaml), never on the
+test scripts."""
 ADDRESS_SIMILARITY = 0.45
 DISCLOSE_SIMILARITY = 0.5
 
@@ -138,7 +138,9 @@ class Director:
             patience=rules.patience or self.profile.patience,
         )
         # A question about a fact is close to its topics, and to the answer she would give.
-        self._topics = {f.id: embed([*f.unlock_topics, f.say]) for f in persona.hidden_facts}
+        self._topics = {
+            f.id: embed([*f.unlock_topics, *f.asked_by, f.say]) for f in persona.hidden_facts
+        }
         self._objections = {o.id: embed(o.resolve_topics or [o.say]) for o in persona.objections}
         self._limits = embed(scenario.offer.limitations) if scenario.offer.limitations else None
 
@@ -152,11 +154,8 @@ class Director:
         )
         heard = Heard(self.reader.read(text, "seller", context=context))
         vector = self.embed([text])[0]
-        words = set(terms(text))
         for fact in self.persona.hidden_facts:
-            sims = self._topics[fact.id] @ vector
-            shared = max((len(words & set(terms(t))) for t in fact.unlock_topics), default=0)
-            heard.topics[fact.id] = float(np.max(sims)) + (0.08 if shared >= 2 else 0.0)
+            heard.topics[fact.id] = float(np.max(self._topics[fact.id] @ vector))
         for objection_id, vectors in self._objections.items():
             if (
                 objection_id in state.open_objections
