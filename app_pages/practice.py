@@ -120,7 +120,7 @@ elif (prompt := st.chat_input(f"Say something to {persona.name}")) and prompt.st
 if st.button("End the call and see my critique", icon=":material/call_end:"):
     with st.spinner("Reading the call…"):
         try:
-            session.end()
+            session.end(personal_code=st.session_state.get("personal_code", []))
         except CandorError as exc:
             st.error(f"{exc}\n\nThe call is saved; try the critique again.")
             st.stop()

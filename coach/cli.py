@@ -242,6 +242,22 @@ def _cards(
     return persona, scenario
 
 
+_code_option = click.option(
+    "--code",
+    "code_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Your personal code: one rule per line, e.g. 'I don't discount more than 10%'.",
+)
+
+
+def _read_code(path: Path | None) -> list[str]:
+    """The rules in a personal-code file, one per line, without list markers."""
+    if path is None:
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln.strip(" -*\t") for ln in lines if ln.strip()]
+
+
 @cli.command()
 @click.option("--persona", "persona_id", metavar="ID", help="A persona id (candor personas list).")
 @click.option("--persona-file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
@@ -257,6 +273,7 @@ def _cards(
 )
 @click.option("--model", "-m", help="A litellm model string; default: CANDOR_MODEL.")
 @click.option("--resume", metavar="ID", help="Continue a stored practice call where it stopped.")
+@_code_option
 def practice(
     persona_id: str | None,
     persona_file: Path | None,
@@ -266,6 +283,7 @@ def practice(
     fmt: str,
     model: str | None,
     resume: str | None,
+    code_file: Path | None,
 ) -> None:
     """Practise a call against a persona who hides what she knows and can say no."""
     from coach.errors import InputError
@@ -333,7 +351,7 @@ def practice(
         )
         if session.ended:
             break
-    outcome = session.end()
+    outcome = session.end(personal_code=_read_code(code_file))
     if quiet:
         click.echo(
             json.dumps(
@@ -419,12 +437,7 @@ def _pick_me(imported: Any, me: str | None) -> str | None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Your facts: product sheet, price list, job description (repeatable).",
 )
-@click.option(
-    "--code",
-    "code_file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Your personal code: one rule per line, e.g. 'I don't discount more than 10%'.",
-)
+@_code_option
 @click.option("--session", "session_id", metavar="ID", help="Critique a stored session again.")
 @_transcript_options
 @click.option(
@@ -466,10 +479,7 @@ def review(
     if (path is None) == (session_id is None):
         raise InputError("Give a transcript PATH or --session ID (one of them).")
     facts = [read_document(f).text for f in facts_files]
-    code = []
-    if code_file:
-        lines = code_file.read_text(encoding="utf-8").splitlines()
-        code = [ln.strip(" -*\t") for ln in lines if ln.strip()]
+    code = _read_code(code_file)
     source: Any = session_id
     if path is not None:
         imported = _imported(path, as_format, alternate)

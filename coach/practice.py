@@ -9,7 +9,7 @@ is called; the persona's reply is stored with its beat, the facts it revealed an
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,8 +194,9 @@ class PracticeSession:
         self.messages += [{"role": "user", "content": text}, {"role": "system", "content": note}]
         return self._reply(text, beat, events)
 
-    def end(self, critique: bool = True) -> dict[str, Any]:
-        """End the call (if she has not), store the outcome and, by default, the critique."""
+    def end(self, critique: bool = True, personal_code: Sequence[str] = ()) -> dict[str, Any]:
+        """End the call (if she has not), store the outcome and, by default, the critique,
+        which also checks her own rules (``personal_code``: one rule each)."""
         from coach.critique import critique_practice
 
         state = self.director.state
@@ -204,7 +205,12 @@ class PracticeSession:
         self.store.set_outcome(self.record.id, self.outcome())
         if critique:
             self.report = critique_practice(
-                self.store, self.record.id, self.persona, self.scenario, self.settings
+                self.store,
+                self.record.id,
+                self.persona,
+                self.scenario,
+                self.settings,
+                personal_code=personal_code,
             )
         return self.outcome()
 

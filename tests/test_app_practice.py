@@ -32,7 +32,8 @@ def test_a_practice_call_from_start_to_critique(app, fake):
     assert app.chat_message[0].markdown[0].value.startswith("Hi, sorry, flour")
     fake.queue("It's a spreadsheet and a box of receipts.", "Honestly, payroll is the worst.")
     app.chat_input[0].set_value("How do you track your expenses today?").run()
-    app.chat_input[0].set_value("This price ends today, so sign now.").run()
+    app.session_state["personal_code"] = ["I don't discount more than 10%"]
+    app.chat_input[0].set_value("This price ends today, so sign now and get 30% off.").run()
     assert not app.exception
     said = [m.markdown[0].value for m in app.chat_message]
     assert "How do you track your expenses today?" in said
@@ -42,7 +43,10 @@ def test_a_practice_call_from_start_to_critique(app, fake):
     assert any(s.value == "Your critique" for s in app.subheader)
     assert any("pressure" in m.value for m in app.markdown)
     (session,) = [s for s in Store().list_sessions() if s.kind == "practice"]
-    assert Store().latest_report(session.id) is not None
+    report = Store().latest_report(session.id)
+    assert report is not None
+    # the rules saved on Settings are checked after a practice call too
+    assert [f["kind"] for f in report["flags"]].count("code_breach") == 1
 
 
 def test_filters_narrow_the_people(app):

@@ -366,3 +366,48 @@ def test_a_disclosure_in_reply_to_the_need_counts_in_other_words():
     r = report(call)
     assert not any(f.kind == "undisclosed_limitation" for f in r.flags)
     assert any(s.kind == "disclosed_limitation" and s.turn == 3 for s in r.strengths)
+
+
+def _practice(fake):
+    from pathlib import Path
+
+    from coach.config import ModelSettings
+    from coach.practice import PracticeSession
+    from personas.cards import PersonaCard, ScenarioCard
+    from personas.loader import load_card
+
+    cards = Path(__file__).parent / "data" / "cards"
+    persona = load_card(PersonaCard, cards / "lena-florist.yaml")
+    scenario = load_card(ScenarioCard, cards / "bookkeeping-for-shops.yaml")
+    return PracticeSession.start(Store(), persona, scenario, ModelSettings("fake/x"))
+
+
+def test_her_own_rules_are_checked_after_a_practice_call(fake):
+    session = _practice(fake)
+    "".join(session.send("How do you keep track of your receipts today?"))
+    "".join(session.send("Tell you what, I'll take 25% off the monthly fee if you sign up."))
+    session.end(personal_code=["I don't discount more than 10%"])
+    breaches = [f for f in session.report.flags if f.kind == "code_breach"]
+    assert [(f.turn, f.quote) for f in breaches] == [
+        (4, "Tell you what, I'll take 25% off the monthly fee if you sign up.")
+    ]
+    again = _practice(fake)
+    "".join(again.send("Tell you what, I'll take 25% off the monthly fee if you sign up."))
+    again.end()
+    assert not any(f.kind == "code_breach" for f in again.report.flags)
+
+
+def test_extra_facts_in_a_practice_critique_are_not_limitations(fake):
+    from coach.critique import practice_context
+    from coach.critique.engine import limitations_of
+
+    session = _practice(fake)
+    "".join(session.send("How do you keep track of your receipts today?"))
+    session.end(critique=False)
+    rows = session.store.turns_of(session.record.id)
+    sheet = "# My product sheet\n- Weekly reconciliation of every bank account you hold."
+    context = practice_context(session.persona, session.scenario, rows, [sheet], ())
+    assert limitations_of(context) == list(session.scenario.offer.limitations)
+    assert "Weekly reconciliation" in context.facts
+    review = Context(facts="# Offer\n## Limitations\n- No payroll\n", limitations=["No payroll"])
+    assert limitations_of(review) == ["No payroll"]

@@ -16,6 +16,7 @@ from coach.critique.render import markdown
 from coach.critique.report import Finding, Report
 from coach.critique.transcript import Transcript, Turn, from_imported, with_me
 from coach.store import Store
+from coach.store.records import TurnRecord
 from personas.cards import PersonaCard, ScenarioCard
 
 __all__ = [
@@ -78,9 +79,13 @@ def critique_practice(
     scenario: ScenarioCard,
     settings: ModelSettings | None = None,
     use_model: bool = True,
+    personal_code: Sequence[str] = (),
 ) -> Report:
-    """Critique a practice call with the cards it was played with, and store the report."""
-    report = _session(store, session_id, None, (), (), settings, use_model, (persona, scenario))
+    """Critique a practice call with the cards it was played with and her own rules, and store
+    the report."""
+    report = _session(
+        store, session_id, None, (), personal_code, settings, use_model, (persona, scenario)
+    )
     store.save_report(session_id, report.model_dump())
     return report
 
@@ -109,16 +114,28 @@ def _session(
 
         cards = (loader.persona(record.persona_id), loader.scenario(record.scenario_id))
     if cards is not None:
-        persona, scenario = cards
-        limits = "".join(f"- {item}\n" for item in scenario.offer.limitations)
-        unlocked = {f for r in rows for f in r.events.get("revealed", [])}
-        context = Context(
-            facts=scenario.offer.facts + f"\n\n## Limitations\n\n{limits}" + "\n\n".join(facts),
-            personal_code=personal_code,
-            verdict=persona.fit.verdict,
-            hidden_facts=len(persona.hidden_facts),
-            uncovered=len(unlocked),
-        )
+        context = practice_context(*cards, rows, facts, personal_code)
     return run(
         with_me(turns, me, f"session {session_id}"), context, settings=settings, use_model=use_model
+    )
+
+
+def practice_context(
+    persona: PersonaCard,
+    scenario: ScenarioCard,
+    rows: Sequence[TurnRecord],
+    facts: Sequence[str],
+    personal_code: Sequence[str],
+) -> Context:
+    """What the critique of a practice call knows: the scenario's facts and (as a list) its
+    limitations, any facts of hers, her rules, the persona's true fit and what she uncovered.
+    Her own facts are facts, never limitations."""
+    unlocked = {f for r in rows for f in r.events.get("revealed", [])}
+    return Context(
+        facts="\n\n".join([scenario.offer.facts, *facts]),
+        limitations=scenario.offer.limitations,
+        personal_code=personal_code,
+        verdict=persona.fit.verdict,
+        hidden_facts=len(persona.hidden_facts),
+        uncovered=len(unlocked),
     )

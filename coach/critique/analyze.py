@@ -196,7 +196,13 @@ class Limits:
 
     @classmethod
     def from_facts(cls, facts: str, embed: Embed) -> Limits:
-        texts = limitations(facts)
+        """The limitations written in ``facts`` under a ``Limitations`` heading."""
+        return cls.of(limitations(facts), embed)
+
+    @classmethod
+    def of(cls, items: Sequence[str], embed: Embed) -> Limits:
+        """These limitations, each once, in order."""
+        texts = list(dict.fromkeys(t.strip() for t in items if t.strip()))
         # "No payroll" is about payroll: compare what the limit concerns, not its negation
         topics = [_LIMIT_PREFIX.sub("", t) or t for t in texts]
         return cls(texts, embed(topics) if texts else np.zeros((0, 384), np.float32))

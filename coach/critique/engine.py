@@ -16,7 +16,7 @@ from typing import Any, cast, get_args
 
 from coach.config import ModelSettings
 from coach.critique import analyze
-from coach.critique.analyze import Limits, Observation
+from coach.critique.analyze import Limits, Observation, limitations
 from coach.critique.report import (
     Dimension,
     Finding,
@@ -52,11 +52,20 @@ class Context:
     """What the critique knows beyond the words: facts, rules, and a simulated persona."""
 
     facts: str = ""
+    """The offer's facts, as Markdown; bullets under a ``Limitations`` heading are limitations."""
+    limitations: Sequence[str] = ()
+    """The offer's limitations as a list (a practice scenario's), besides any in ``facts``."""
     personal_code: Sequence[str] = ()
     verdict: str | None = None
     """The true fit when known (a practice session's persona card)."""
     hidden_facts: int | None = None
     uncovered: int | None = None
+
+
+def limitations_of(context: Context) -> list[str]:
+    """The offer's limitations: the listed ones, then those written in the facts, each once."""
+    items = [*context.limitations, *limitations(context.facts)]
+    return list(dict.fromkeys(t.strip() for t in items if t.strip()))
 
 
 def run(
@@ -81,7 +90,7 @@ def run(
     from knowledge.embedding import embed
 
     context = context or Context()
-    limits = Limits.from_facts(context.facts, embed)
+    limits = Limits.of(limitations_of(context), embed)
     if judge_moves is None:
         from coach.reading.judge import enabled
 
