@@ -61,6 +61,13 @@ if unknown:
 if not imported.speakers:
     st.stop()
 me = st.selectbox("Which speaker are you?", imported.speakers)
+ROLES = {"seller": "Selling", "candidate": "Interviewing for a job", "interviewer": "Hiring"}
+role = st.radio(
+    "What were you doing on this call?",
+    list(ROLES),
+    format_func=ROLES.__getitem__,
+    horizontal=True,
+)
 with st.expander(f"The transcript: {len(imported.turns)} turns ({imported.format})"):
     for turn in imported.turns[:200]:
         st.markdown(f"**{turn.speaker or 'Unknown'}:** {turn.text}")
@@ -86,6 +93,7 @@ if left.button("Critique this call", type="primary", icon=":material/fact_check:
                 transcript,
                 facts=facts,
                 personal_code=[ln.strip() for ln in code_text.splitlines() if ln.strip()],
+                role=role,
                 store=resources.store(),
                 settings=settings,
             )

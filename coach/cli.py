@@ -439,6 +439,12 @@ def _pick_me(imported: Any, me: str | None) -> str | None:
 )
 @_code_option
 @click.option("--session", "session_id", metavar="ID", help="Critique a stored session again.")
+@click.option(
+    "--role",
+    type=click.Choice(["seller", "candidate", "interviewer"]),
+    help="Your side of the table, for how the critique speaks to you (default: seller; a "
+    "stored practice call knows its own).",
+)
 @_transcript_options
 @click.option(
     "--format",
@@ -461,6 +467,7 @@ def review(
     facts_files: tuple[Path, ...],
     code_file: Path | None,
     session_id: str | None,
+    role: str | None,
     as_format: str | None,
     alternate: bool,
     fmt: str,
@@ -470,7 +477,7 @@ def review(
 ) -> None:
     """Critique a transcript (VTT, SRT, Otter, Zoom chat, Name: text, JSON, .docx) or a stored
     session for honesty and fit."""
-    from coach.critique import critique, markdown
+    from coach.critique import critique, critique_session, markdown
     from coach.critique.transcript import from_imported
     from coach.errors import InputError
     from coach.store import Store
@@ -480,20 +487,31 @@ def review(
         raise InputError("Give a transcript PATH or --session ID (one of them).")
     facts = [read_document(f).text for f in facts_files]
     code = _read_code(code_file)
-    source: Any = session_id
-    if path is not None:
+    settings = ModelSettings.from_env(model)
+    if session_id is not None:
+        report = critique_session(
+            Store(),
+            session_id,
+            me,
+            facts,
+            code,
+            role=role,  # type: ignore[arg-type]
+            settings=settings,
+            use_model=not no_model,
+        )
+    else:
+        assert path is not None
         imported = _imported(path, as_format, alternate)
-        source = from_imported(imported, _pick_me(imported, me))
-    report = critique(
-        source,
-        me=me,
-        facts=facts,
-        personal_code=code,
-        store=Store(),
-        settings=ModelSettings.from_env(model),
-        use_model=not no_model,
-        judge_claims=judge_claims,
-    )
+        report = critique(
+            from_imported(imported, _pick_me(imported, me)),
+            facts,
+            code,
+            role=role or "seller",  # type: ignore[arg-type]
+            store=Store(),
+            settings=settings,
+            use_model=not no_model,
+            judge_claims=judge_claims,
+        )
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else markdown(report))
 
 

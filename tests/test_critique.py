@@ -411,3 +411,54 @@ def test_extra_facts_in_a_practice_critique_are_not_limitations(fake):
     assert "Weekly reconciliation" in context.facts
     review = Context(facts="# Offer\n## Limitations\n- No payroll\n", limitations=["No payroll"])
     assert limitations_of(review) == ["No payroll"]
+
+
+@pytest.mark.parametrize(
+    ("role", "coach", "name"),
+    [
+        ("seller", "sales coach", "seller"),
+        ("candidate", "interview coach", "candidate"),
+        ("interviewer", "hiring coach", "interviewer"),
+    ],
+)
+def test_the_summary_speaks_to_her_real_role(fake, role, coach, name):
+    from coach.config import ModelSettings
+
+    fake.queue("You asked good questions.")
+    critique(parse_plain(HONEST, "Maya"), role=role, settings=ModelSettings("fake/x"))
+    (prompt,) = [p for p in fake.prompts if "did well" in p[-1]["content"]]
+    assert coach in prompt[0]["content"]
+    assert f"What the {name} did well" in prompt[-1]["content"]
+    other = {"seller", "candidate", "interviewer"} - {name}
+    assert not any(o in prompt[-1]["content"] for o in other)
+
+
+def test_a_practice_interview_is_critiqued_in_the_users_role(fake):
+    from coach.config import ModelSettings
+    from coach.practice import PracticeSession
+    from personas import loader
+
+    persona = loader.persona("grace-backend-developer-candidate")
+    scenario = loader.scenario_for(persona)
+    assert scenario.user_role == "interviewer"
+    session = PracticeSession.start(Store(), persona, scenario, ModelSettings("fake/x"))
+    "".join(session.send("What kind of team are you hoping to join next?"))
+    session.end()
+    summary = [p for p in fake.prompts if "did well" in p[-1]["content"]]
+    assert summary and "hiring coach" in summary[-1][0]["content"]
+    assert "seller" not in summary[-1][-1]["content"]
+
+
+def test_each_source_has_its_own_entry_point_and_clear_errors(tmp_path):
+    from coach.critique import critique_file, critique_session
+
+    with pytest.raises(InputError, match="critique_file"):
+        critique(str(tmp_path / "call.txt"), use_model=False)
+    with pytest.raises(InputError, match="No transcript file at .*nowhere.txt"):
+        critique_file(tmp_path / "nowhere.txt", use_model=False)
+    with pytest.raises(InputError, match="no-such-session"):
+        critique_session(Store(), "no-such-session", use_model=False)
+    path = tmp_path / "call.txt"
+    path.write_text(HONEST, encoding="utf-8")
+    report = critique_file(path, "Maya", [FACTS], use_model=False)
+    assert report.me == "Maya" and report.flags == []

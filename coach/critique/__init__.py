@@ -1,8 +1,9 @@
 """The critique: how honest and how two-sided the user was, with evidence for every point.
 
-``critique(source, me=..., facts=[...], personal_code=[...]) -> Report`` takes a transcript
-file, a :class:`Transcript`, or a stored session id (with ``store``). Practice sessions bring
-their scenario's facts and the persona's true fit; reports are stored with the session.
+Three entry points, one per source: :func:`critique` takes a :class:`Transcript`,
+:func:`critique_file` a transcript file (imported first), :func:`critique_session` a stored
+session by id. Practice sessions bring their scenario's facts, limitations and the user's role,
+and the persona's true fit; reports are stored with the session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from coach.critique.engine import Context, run
 from coach.critique.render import markdown
 from coach.critique.report import Finding, Report
 from coach.critique.transcript import Transcript, Turn, from_imported, with_me
+from coach.errors import InputError
+from coach.reading.vocabulary import Role
 from coach.store import Store
 from coach.store.records import TurnRecord
 from personas.cards import PersonaCard, ScenarioCard
@@ -25,36 +28,34 @@ __all__ = [
     "Report",
     "Transcript",
     "critique",
+    "critique_file",
     "critique_practice",
+    "critique_session",
     "markdown",
 ]
 
 
 def critique(
-    source: Transcript | Path | str,
-    me: str | None = None,
+    transcript: Transcript,
     facts: Sequence[str] = (),
     personal_code: Sequence[str] = (),
     *,
+    role: Role = "seller",
     store: Store | None = None,
     settings: ModelSettings | None = None,
     use_model: bool = True,
     judge_claims: bool = False,
 ) -> Report:
-    """Critique a transcript (object or file) or a stored session; stores it with a session."""
-    if store is not None and isinstance(source, str) and not Path(source).exists():
-        report = _session(store, source, me, facts, personal_code, settings, use_model)
-        store.save_report(source, report.model_dump())
-        return report
-    if isinstance(source, Transcript):
-        transcript = source
-    else:
-        from coach.importers import import_file
-
-        transcript = from_imported(import_file(source), me)
+    """Critique a transcript for its speaker ``transcript.me``, in her ``role``; with
+    ``store``, the call and its report are stored as a review."""
+    if not isinstance(transcript, Transcript):
+        raise InputError(
+            "critique() takes a Transcript; use critique_file() for a file or "
+            "critique_session() for a stored session"
+        )
     report = run(
         transcript,
-        Context(facts="\n\n".join(facts), personal_code=personal_code),
+        Context(facts="\n\n".join(facts), personal_code=personal_code, role=role),
         settings=settings,
         use_model=use_model,
         judge_claims=judge_claims,
@@ -69,6 +70,42 @@ def critique(
                 speaker=turn.speaker,
             )
         store.save_report(record.id, report.model_dump())
+    return report
+
+
+def critique_file(
+    path: Path | str,
+    me: str | None = None,
+    facts: Sequence[str] = (),
+    personal_code: Sequence[str] = (),
+    **options: object,
+) -> Report:
+    """Import the transcript file at ``path`` (any format :mod:`coach.importers` reads) and
+    critique it for ``me``; ``options`` are :func:`critique`'s."""
+    from coach.importers import import_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"No transcript file at {path}")
+    transcript = from_imported(import_file(path), me)
+    return critique(transcript, facts, personal_code, **options)  # type: ignore[arg-type]
+
+
+def critique_session(
+    store: Store,
+    session_id: str,
+    me: str | None = None,
+    facts: Sequence[str] = (),
+    personal_code: Sequence[str] = (),
+    *,
+    role: Role | None = None,
+    settings: ModelSettings | None = None,
+    use_model: bool = True,
+) -> Report:
+    """Critique a stored session again (an unknown id is an error naming it) and store the
+    report with it. A practice call knows its cards; a review is read as ``role``."""
+    report = _session(store, session_id, me, facts, personal_code, settings, use_model, role=role)
+    store.save_report(session_id, report.model_dump())
     return report
 
 
@@ -99,6 +136,7 @@ def _session(
     settings: ModelSettings | None,
     use_model: bool,
     cards: tuple[PersonaCard, ScenarioCard] | None = None,
+    role: Role | None = None,
 ) -> Report:
     """Critique a stored session: a practice call knows its facts and the true fit."""
     record = store.session(session_id)
@@ -108,7 +146,7 @@ def _session(
         Turn(n, (r.speaker or me) if r.role == "user" else (r.speaker or "Them"), r.text, r.events)
         for n, r in enumerate(rows, start=1)
     ]
-    context = Context(facts="\n\n".join(facts), personal_code=personal_code)
+    context = Context(facts="\n\n".join(facts), personal_code=personal_code, role=role or "seller")
     if cards is None and record.kind == "practice" and record.persona_id and record.scenario_id:
         from personas import loader
 
@@ -135,6 +173,7 @@ def practice_context(
         facts="\n\n".join([scenario.offer.facts, *facts]),
         limitations=scenario.offer.limitations,
         personal_code=personal_code,
+        role=scenario.user_role,
         verdict=persona.fit.verdict,
         hidden_facts=len(persona.hidden_facts),
         uncovered=len(unlocked),

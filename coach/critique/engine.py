@@ -28,6 +28,7 @@ from coach.critique.report import (
 )
 from coach.critique.transcript import Transcript
 from coach.errors import CandorError
+from coach.reading.vocabulary import Role
 
 FLAG_KINDS: tuple[str, ...] = get_args(FlagKind)
 
@@ -56,6 +57,8 @@ class Context:
     limitations: Sequence[str] = ()
     """The offer's limitations as a list (a practice scenario's), besides any in ``facts``."""
     personal_code: Sequence[str] = ()
+    role: Role = "seller"
+    """Her side of the table: the critique names it when it speaks to her."""
     verdict: str | None = None
     """The true fit when known (a practice session's persona card)."""
     hidden_facts: int | None = None
@@ -108,7 +111,7 @@ def run(
         from coach.critique.judge import contradicted_claims
 
         flagged = {o.turn for o in observations}
-        observations += contradicted_claims(call, context.facts, flagged, settings)
+        observations += contradicted_claims(call, context.facts, flagged, settings, context.role)
     observations += analyze.code_breaches(transcript, context.personal_code)
     stance, stance_obs = analyze.stance(call)
     stats: dict[str, float | int | None] = {**analyze.discovery(call)}
@@ -134,7 +137,9 @@ def run(
     strengths = [f for f in findings if f.kind not in FLAG_KINDS]
     dimensions = _dimensions(flags, strengths, stats, fit, context, observations)
     summary = (
-        _summary(flags, strengths, fit, settings) if use_model else _plain(flags, strengths, fit)
+        _summary(flags, strengths, fit, settings, context.role)
+        if use_model
+        else _plain(flags, strengths, fit)
     )
     return Report(
         me=transcript.me,
@@ -363,13 +368,22 @@ def _plain(flags: list[Finding], strengths: list[Finding], fit: FitJudgement) ->
     return " ".join(parts)
 
 
+COACHES: dict[str, str] = {
+    "seller": "sales coach",
+    "candidate": "interview coach for candidates",
+    "interviewer": "hiring coach for interviewers",
+}
+"""Who speaks to her in the summary, by her role."""
+
+
 def _summary(
     flags: list[Finding],
     strengths: list[Finding],
     fit: FitJudgement,
     settings: ModelSettings | None,
+    role: Role = "seller",
 ) -> str:
-    """A short narrative written by the model from the findings alone."""
+    """A short narrative written by the model from the findings alone, to her in her role."""
     from coach import llm
 
     plain = _plain(flags, strengths, fit)
@@ -382,21 +396,21 @@ def _summary(
         for kind, turns in by_kind.items()
     )
     prompt = (
-        f"What the seller did well: {good}.\n"
+        f"What the {role} did well: {good}.\n"
         + (
-            f"What the seller should work on: {bad}.\n"
+            f"What the {role} should work on: {bad}.\n"
             if bad
             else "Nothing was flagged to work on; say so in your own words.\n"
         )
         + f"Stance at the end: {fit.user_stance.replace('_', ' ')}; {fit.reason}.\n\n"
-        + "Write one short paragraph (2-3 sentences, no lists, no headings) to the seller, "
+        + f"Write one short paragraph (2-3 sentences, no lists, no headings) to the {role}, "
         "in the second person. Start with what she did well, if anything, then what to work "
         "on. Mention only what is listed above."
     )
     try:
         reply = llm.complete(
             [
-                {"role": "system", "content": "You are a kind, direct sales coach."},
+                {"role": "system", "content": f"You are a kind, direct {COACHES[role]}."},
                 {"role": "user", "content": prompt},
             ],
             settings,
@@ -411,6 +425,7 @@ def _summary(
 _WORD = re.compile(r"[a-z]{4,}")
 _COMMON_WORDS = """
 that this with what your have well done good great next time call seller should could
+candidate interviewer
 would also keep more some them they their there when which while about also just like
 make made need does into from were been being very much nothing flagged work said told
 helped help show showed shows start started ended ending overall additionally however

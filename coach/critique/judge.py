@@ -41,11 +41,13 @@ def checkable_claims(call: CallReading, already: set[int]) -> list[tuple[int, st
     return found[:MAX_CLAIMS]
 
 
-def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerdict | None:
+def _ask(
+    facts: str, sentence: str, settings: ModelSettings | None, role: str = "seller"
+) -> ClaimVerdict | None:
     messages = [
         {
             "role": "system",
-            "content": "You check what a seller says against her own facts. "
+            "content": f"You check what a {role} says against her own facts. "
             "Reply with one JSON object and nothing else.",
         },
         {
@@ -63,7 +65,11 @@ def _ask(facts: str, sentence: str, settings: ModelSettings | None) -> ClaimVerd
 
 
 def contradicted_claims(
-    call: CallReading, facts: str, already: set[int], settings: ModelSettings | None
+    call: CallReading,
+    facts: str,
+    already: set[int],
+    settings: ModelSettings | None,
+    role: str = "seller",
 ) -> list[Observation]:
     """Claims the model judges contradicted by the facts."""
     if not facts.strip():
@@ -71,7 +77,7 @@ def contradicted_claims(
     found = []
     for turn, sentence in checkable_claims(call, already):
         try:
-            verdict = _ask(facts, own_words(sentence), settings)
+            verdict = _ask(facts, own_words(sentence), settings, role)
         except CandorError:
             break  # the model is unavailable: asking about the next claim would fail too
         if verdict is not None and verdict.verdict == "contradicted":
