@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
 import knowledge
 from app_pages import resources
 from coach.errors import CandorError
-from knowledge.documents import read_document
+from knowledge.documents import document_from_bytes
 
 st.title("Knowledge")
 st.caption(
@@ -48,16 +46,13 @@ with add:
         if not uploads:
             st.warning("Choose one or more files first.")
         else:
-            folder = Path(tempfile.mkdtemp(prefix="candor-upload-"))
             bar = st.progress(0.0, text="Reading the files…")
             try:
                 # Every file is read before any is indexed: a bad one refuses the whole batch
                 # and leaves the index as it was.
                 documents = []
                 for upload in uploads:
-                    path = folder / Path(upload.name).name
-                    path.write_bytes(upload.getvalue())
-                    documents.append(read_document(path))
+                    documents.append(document_from_bytes(upload.getvalue(), upload.name))
                 resources.knowledge_ready()
                 reports = []
                 for number, document in enumerate(documents):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import resources
@@ -86,14 +83,11 @@ with draft:
     )
     if st.button("Draft a persona", type="primary", icon=":material/person_add:"):
         from coach.persona_builder import draft as draft_card
-        from knowledge.documents import read_document
+        from knowledge.documents import document_from_bytes
 
         try:
             if upload is not None:
-                folder = Path(tempfile.mkdtemp(prefix="candor-upload-"))
-                path = folder / Path(upload.name).name
-                path.write_bytes(upload.getvalue())
-                source = read_document(path).text
+                source = document_from_bytes(upload.getvalue(), upload.name).text
             else:
                 source = pasted
             settings = resources.ready_model(st.session_state.model_settings)

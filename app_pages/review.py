@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import critique_view, resources
 from coach.critique import critique
 from coach.critique.transcript import from_imported
 from coach.errors import CandorError
-from coach.importers import Imported, alternate_speakers, import_file, import_text
-from knowledge.documents import read_document
+from coach.importers import Imported, alternate_speakers, import_bytes, import_text
+from knowledge.documents import document_from_bytes
 
 settings = st.session_state.model_settings
 st.title("Review a call")
 st.caption("VTT (Zoom, Teams, Meet), SRT, Otter, Zoom chat, Name: text lines, JSON or .docx.")
-
-
-def _saved(upload: object) -> Path:
-    """An upload written to a temporary file, so the readers see its real name and bytes."""
-    name = Path(getattr(upload, "name", "upload")).name
-    folder = Path(tempfile.mkdtemp(prefix="candor-upload-"))
-    path = folder / name
-    path.write_bytes(upload.getvalue())  # type: ignore[attr-defined]
-    return path
 
 
 upload = st.file_uploader("Transcript file", type=["vtt", "srt", "txt", "json", "docx", "md"])
@@ -34,7 +22,7 @@ pasted = st.text_area("…or paste it", height=150, placeholder="Maya: Hi Dana�
 imported: Imported | None = None
 try:
     if upload is not None:
-        imported = import_file(_saved(upload))
+        imported = import_bytes(upload.getvalue(), upload.name)
     elif pasted.strip():
         imported = import_text(pasted, source="pasted transcript")
 except CandorError as exc:
@@ -86,7 +74,7 @@ code_text = st.text_area(
 left, right = st.columns(2)
 if left.button("Critique this call", type="primary", icon=":material/fact_check:"):
     try:
-        facts = [read_document(_saved(f)).text for f in facts_files or []]
+        facts = [document_from_bytes(f.getvalue(), f.name).text for f in facts_files or []]
         transcript = from_imported(imported, me)
         with st.spinner("Reading the call…"):
             st.session_state.review_report = critique(

@@ -38,20 +38,17 @@ def read_document(path: Path | str) -> Document:
     if not path.is_file():
         raise InputError(f"{name}: no such file ({path}).")
     size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{name}: the file is empty.")
-    if size > MAX_BYTES:
-        raise InputError(
-            f"{name}: the file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_BYTES // 1024 // 1024} MB."
-        )
-    suffix = path.suffix.lower()
-    if suffix not in READERS:
-        raise InputError(
-            f"{name}: unknown format '{suffix or '(no extension)'}'; Candor reads "
-            f"{', '.join(READERS)} files."
-        )
-    data = path.read_bytes()
+    _check_size(name, size)
+    _check_suffix(name)
+    return document_from_bytes(path.read_bytes(), name)
+
+
+def document_from_bytes(data: bytes, name: str) -> Document:
+    """The text of a document called ``name`` whose bytes are ``data`` (an upload, read from
+    memory and never written to disk), with the same checks as :func:`read_document`."""
+    name = Path(name).name or "upload"
+    _check_size(name, len(data))
+    suffix = _check_suffix(name)
     if suffix == ".pdf":
         text = _pdf_text(name, data)
     elif suffix == ".docx":
@@ -61,6 +58,26 @@ def read_document(path: Path | str) -> Document:
     if not text.strip():
         raise InputError(f"{name}: the file has no text in it.")
     return Document(name=name, text=text)
+
+
+def _check_size(name: str, size: int) -> None:
+    if size == 0:
+        raise InputError(f"{name}: the file is empty.")
+    if size > MAX_BYTES:
+        raise InputError(
+            f"{name}: the file is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_BYTES // 1024 // 1024} MB."
+        )
+
+
+def _check_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix not in READERS:
+        raise InputError(
+            f"{name}: unknown format '{suffix or '(no extension)'}'; Candor reads "
+            f"{', '.join(READERS)} files."
+        )
+    return suffix
 
 
 def _plain_text(name: str, data: bytes) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from coach.errors import InputError
 from coach.importers.captions import parse_srt, parse_vtt
-from coach.importers.decoding import MAX_BYTES, decode, normalise, read_bytes
+from coach.importers.decoding import MAX_BYTES, decode, normalise, read_bytes, too_big
 from coach.importers.detect import EXPECTED, TEXT_HINTS, detect
 from coach.importers.exports import parse_otter, parse_plain, parse_zoom_chat
 from coach.importers.structured import parse_docx, parse_json
@@ -31,6 +31,7 @@ from coach.importers.turns import FORMATS, Imported, ImportedTurn, clean, first_
 __all__ = [
     "FORMATS",
     "MAX_BYTES",
+    "import_bytes",
     "Imported",
     "ImportedTurn",
     "alternate_speakers",
@@ -56,7 +57,19 @@ def import_file(path: Path | str, fmt: str | None = None) -> Imported:
     path = Path(path)
     source = path.name or str(path)
     _check_format(fmt, source)
-    data = read_bytes(path)
+    return import_bytes(read_bytes(path), source, fmt)
+
+
+def import_bytes(data: bytes, name: str, fmt: str | None = None) -> Imported:
+    """The transcript in ``data``, a file called ``name`` (an upload, read from memory and
+    never written to disk): the same checks and formats as :func:`import_file`."""
+    source = Path(name).name or "upload"
+    _check_format(fmt, source)
+    if len(data) > MAX_BYTES:
+        raise too_big(source, len(data))
+    if not data:
+        raise InputError(f"{source}: the file is empty (0 bytes); expected a transcript.")
+    path = Path(source)
     if data.startswith(_OLE_SIGNATURE):
         raise InputError(
             f"{source}: expected a text transcript or .docx, found an old Word .doc file or a "
