@@ -40,6 +40,19 @@ def candor_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def model_requests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Real model requests are switched off (``coach.llm.guard``) unless the test is marked
+    ``integration`` (a built-in model) or ``scripted_server`` (a scripted server on loopback,
+    reached like a remote model): a unit test that forgets the fake fails instead of loading
+    a model."""
+    from coach.llm.guard import ENV
+
+    allowed = any(request.node.get_closest_marker(m) for m in ("integration", "scripted_server"))
+    monkeypatch.setenv(ENV, "1" if allowed else "0")
+    return allowed
+
+
 @pytest.fixture
 def fake() -> Iterator[object]:
     """A scripted model served by litellm as ``fake/...``; queue replies with ``.queue()``."""

@@ -15,7 +15,7 @@ from tests.eval.harness import SHARED, casino, evaluate
 
 # Floors a little under the measured held-out scores (README, "Evaluation"); the issue's
 # targets (F1 0.85, stance 0.9) are not reached yet.
-FLAG_F1_FLOOR = 0.52
+FLAG_F1_FLOOR = 0.50
 STANCE_FLOOR = 0.65
 
 FACTS = """# Clear Ledger bookkeeping
@@ -324,7 +324,9 @@ def test_words_she_quotes_are_not_her_claims():
         "Dana: And for us?\n"
         "Maya: I guarantee your sales will double."
     )
-    report = critique(parse_plain(said, "Maya"), facts=["# Offer\n\nBookkeeping, $300 a month."])
+    report = critique(
+        parse_plain(said, "Maya"), facts=["# Offer\n\nBookkeeping, $300 a month."], use_model=False
+    )
     overclaims = [(f.turn, f.kind) for f in report.flags if f.kind == "overclaim"]
     assert overclaims == [(4, "overclaim")]
 

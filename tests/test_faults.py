@@ -33,6 +33,8 @@ from coach.errors import (
 from coach.store import Store
 from tests.fault_server import BAD_JSON, MODES, FaultServer
 
+pytestmark = pytest.mark.scripted_server
+
 FAULTS = [mode for mode in MODES if mode not in {"ok", "slow"}]
 """Every fault the server injects and this file tests."""
 

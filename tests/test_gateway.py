@@ -90,6 +90,7 @@ def test_missing_key_names_the_env_var_without_a_network_call(monkeypatch):
         llm.complete(HELLO, ModelSettings("anthropic/claude-3-5-haiku-latest"))
 
 
+@pytest.mark.scripted_server
 def test_unreachable_api_base_is_reported_as_unavailable():
     with socket.socket() as s:  # a port that nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -103,3 +104,25 @@ def test_candor_errors_raised_by_a_provider_come_out_unchanged(fake):
     fake.fail_with = InputError("bad card field 'name'")
     with pytest.raises(InputError, match="bad card field 'name'"):
         llm.complete(HELLO, FAKE)
+
+
+def test_unit_tests_cannot_reach_a_real_model_by_accident(fake, monkeypatch):
+    from coach.llm import runtime
+    from coach.llm.guard import ModelRequestBlocked
+
+    loaded = []
+    monkeypatch.setattr(runtime, "load", lambda *a, **k: loaded.append(a))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")  # so only the switch stops it
+    message = [{"role": "user", "content": "hi"}]
+    for model in ("local/qwen2.5-1.5b-instruct", "openai/gpt-4o-mini"):
+        with pytest.raises(ModelRequestBlocked, match="CANDOR_ALLOW_MODEL_REQUESTS=0"):
+            llm.complete(message, ModelSettings(model))
+    with pytest.raises(ModelRequestBlocked):
+        llm.prepare(ModelSettings("local/smollm2-135m-instruct"))
+    assert loaded == []
+    fake.queue("still here")
+    assert llm.complete(message, ModelSettings("fake/x")).text == "still here"
+    # not a CandorError: the product's own error handling cannot swallow it
+    from coach.errors import CandorError
+
+    assert not issubclass(ModelRequestBlocked, CandorError)

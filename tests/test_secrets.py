@@ -43,6 +43,8 @@ from coach.store import Store
 from personas import loader
 from tests.fault_server import FaultServer
 
+pytestmark = pytest.mark.scripted_server
+
 KEY = "sk-SENTINEL-" + secrets.token_hex(16)
 """The provider key, as ``OPENAI_API_KEY``."""
 BASE_USER = "candor"

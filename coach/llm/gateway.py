@@ -65,7 +65,7 @@ from coach.errors import (  # noqa: E402
     ModelNotFoundError,
     ModelUnavailableError,
 )
-from coach.llm import builtin, failures, runtime  # noqa: E402
+from coach.llm import builtin, failures, guard, runtime  # noqa: E402
 from coach.llm.context import Message, trim_middle  # noqa: E402
 from coach.llm.provider import LocalProvider  # noqa: E402
 from coach.llm.weights import Progress  # noqa: E402
@@ -119,6 +119,15 @@ def provider_of(settings: ModelSettings) -> str:
     return provider
 
 
+def _guard(settings: ModelSettings) -> None:
+    """Refuse a real model while model requests are switched off (:mod:`coach.llm.guard`);
+    a provider registered in this process other than the built-in one (a test's fake) is
+    not a real model."""
+    provider = provider_of(settings)
+    if provider == builtin.PROVIDER or provider not in _IN_PROCESS:
+        guard.ensure_allowed(settings.model)
+
+
 def is_remote(settings: ModelSettings) -> bool:
     """Whether messages to this model leave the process (every provider not served here)."""
     return provider_of(settings) not in _IN_PROCESS
@@ -150,6 +159,7 @@ def prepare(settings: ModelSettings, progress: Progress | None = None) -> None:
     """Check the settings and, for a built-in model, ready its weights and load it."""
     check(settings)
     if provider_of(settings) == builtin.PROVIDER:
+        guard.ensure_allowed(settings.model)
         runtime.load(builtin.builtin_model(settings.model), progress)
 
 
@@ -439,6 +449,7 @@ def _prepare(
     messages: Sequence[Message], settings: ModelSettings, params: dict
 ) -> tuple[dict[str, Any], int]:
     """The litellm request for ``messages``, and how many secrets were redacted from it."""
+    _guard(settings)
     outgoing, redacted = _outgoing(messages, settings)
     request: dict[str, Any] = {"model": settings.model, "messages": outgoing}
     if is_remote(settings):
