@@ -403,11 +403,18 @@ def claims(
         for s, r in call.of_turn(turn)
         if not r.question
         and not any(r.has(m) for m in ("referral", "walk_away", "manipulation"))
-        # not even possibly a disclosure: half the disclosure threshold is enough to spare it
-        and r.scores["disclosed_limitation"] < r.thresholds["disclosed_limitation"] / 2
+        and not r.has("disclosed_limitation")
         and (mine := own_words(s))
     ]
-    claiming = [c for c in candidates if c[2].has("claim") or c[2].has("pitch")]
+    # Saying yes to a limitation is read by meaning, so a sentence that might be a disclosure
+    # (half the disclosure threshold is enough) is spared that check; guarantee words and
+    # amounts are written, and spared only by a disclosure the reader is sure of.
+    claiming = [
+        c
+        for c in candidates
+        if (c[2].has("claim") or c[2].has("pitch"))
+        and c[2].scores["disclosed_limitation"] < c[2].thresholds["disclosed_limitation"] / 2
+    ]
     vectors = embed([mine for *_, mine in claiming]) if claiming else None
     rows = {id(c): i for i, c in enumerate(claiming)}
     for candidate in candidates:
