@@ -199,10 +199,15 @@ class Limits:
         """The limitations written in ``facts`` under a ``Limitations`` heading."""
         return cls.of(limitations(facts), embed)
 
+    @staticmethod
+    def unique(items: Sequence[str]) -> list[str]:
+        """The non-blank items, stripped, each once, in order."""
+        return list(dict.fromkeys(t.strip() for t in items if t.strip()))
+
     @classmethod
     def of(cls, items: Sequence[str], embed: Embed) -> Limits:
         """These limitations, each once, in order."""
-        texts = list(dict.fromkeys(t.strip() for t in items if t.strip()))
+        texts = cls.unique(items)
         # "No payroll" is about payroll: compare what the limit concerns, not its negation
         topics = [_LIMIT_PREFIX.sub("", t) or t for t in texts]
         return cls(texts, embed(topics) if texts else np.zeros((0, 384), np.float32))

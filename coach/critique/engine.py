@@ -67,8 +67,7 @@ class Context:
 
 def limitations_of(context: Context) -> list[str]:
     """The offer's limitations: the listed ones, then those written in the facts, each once."""
-    items = [*context.limitations, *limitations(context.facts)]
-    return list(dict.fromkeys(t.strip() for t in items if t.strip()))
+    return Limits.unique([*context.limitations, *limitations(context.facts)])
 
 
 def run(
